@@ -1,0 +1,1 @@
+"""The shop data layer: the system Parity verifies (users, categories, products, carts, orders)."""
