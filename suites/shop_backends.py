@@ -1,0 +1,52 @@
+"""Pytest plugin: the ``repos`` fixture, a fresh repository set on each backend a module names.
+
+A test module says which backends its tests run on with
+``pytest.mark.shop_backends("memory", "dynamodb-inprocess")``; every test that takes
+``repos`` then runs once per backend, each time from clean state with a ticking clock and
+sequential ids, so runs are repeatable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from shop.backends.memory import build_memory_repositories
+from shop.clock import SequentialIds, TickingClock
+from shop.repository_set import RepositorySet
+
+BACKENDS = ("memory", "dynamodb-inprocess", "mysql", "dynamodb")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"shop_backends(*names): run tests taking `repos` on these ({', '.join(BACKENDS)})"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "repos" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("shop_backends")
+    if marker is None or not marker.args:
+        raise pytest.UsageError(
+            f"{metafunc.definition.nodeid}: expected a shop_backends(...) marker naming the "
+            f"backends to run on, got none; add pytestmark = pytest.mark.shop_backends(...)"
+        )
+    unknown = [name for name in marker.args if name not in BACKENDS]
+    if unknown:
+        raise pytest.UsageError(f"shop_backends: expected names from {BACKENDS}, got {unknown}")
+    metafunc.parametrize("shop_backend", marker.args, scope="function")
+
+
+@pytest.fixture
+def repos(request: pytest.FixtureRequest, shop_backend: str) -> Iterator[RepositorySet]:
+    """A fresh, empty repository set on ``shop_backend`` with a deterministic clock and ids."""
+    clock, ids = TickingClock(), SequentialIds()
+    if shop_backend == "memory":
+        repositories = build_memory_repositories(clock, ids)
+    else:
+        raise pytest.UsageError(f"backend {shop_backend} is not wired up yet")
+    with repositories:
+        yield repositories
