@@ -1,0 +1,1 @@
+"""Parity test harness: provisioning, fixtures and reporting for the MySQL/DynamoDB comparison."""
