@@ -170,7 +170,7 @@ class Canonicaliser:
             sub = f"{path}.{name}" if path else name
             if name in self.rules.opaque_fields:
                 out[name] = None if item is None else {"$opaque": "present"}
-            elif name in self.rules.secret_fields and item is not None:
+            elif name in self.rules.secret_fields and isinstance(item, str | bytes):
                 out[name] = secret_digest(item)
             elif (
                 name == "id" and type_name is not None and type_name in self.rules.id_kinds_by_type

@@ -1,20 +1,141 @@
-"""The Parity pytest plugin (entry point ``parity``): fixtures and run-report hooks.
+"""The Parity pytest plugin (entry point ``parity``).
 
-Minimal version written with the provisioning module; extend freely.
+Hooks are thin: they hand off to the ``ParitySession`` kept on ``config`` (harness.session).
+Options share the ``--parity-`` prefix; the target is named by the ``parity_target`` ini key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from harness.compare import render
+from harness.contract.cases import ContractCase
+from harness.contract.runner import CaseResult, CaseStatus
 from harness.fixtures_servers import *  # noqa: F403
 from harness.fixtures_servers import (
     absorb_worker_output,
     provisioning_header_lines,
     provisioning_summary_lines,
 )
+from harness.session import SESSION_KEY, ParitySession
+
+TIERS = ("unit", "integration", "e2e")
+
+
+def _backend_name(value: str) -> str:
+    if not value or not value.replace("-", "").replace("_", "").isalnum():
+        raise pytest.UsageError(f"expected a backend name such as mysql or dynamodb, got {value!r}")
+    return value
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("parity", "Parity: compare a data layer on two backends")
+    group.addoption(
+        "--parity-baseline",
+        type=_backend_name,
+        default=None,
+        help="backend whose behaviour is the reference (default: the tier's, e.g. mysql)",
+    )
+    group.addoption(
+        "--parity-candidate",
+        type=_backend_name,
+        default=None,
+        help="backend checked against the baseline (default: the tier's, e.g. dynamodb)",
+    )
+    parser.addini("parity_target", "the target object, as package.module:ATTRIBUTE", default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    session = ParitySession.from_config(config)
+    if session is not None:
+        config.stash[SESSION_KEY] = session
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Fail the run before any test if an interface method has no contract case."""
+    parity = session.config.stash.get(SESSION_KEY, None)
+    if parity is None:
+        return
+    unknown = parity.unknown_covers()
+    if unknown:
+        raise pytest.UsageError(
+            "parity: these cases claim to cover methods the interfaces do not have: "
+            + "; ".join(unknown)
+        )
+    missing = parity.uncovered_methods()
+    if missing:
+        raise pytest.UsageError(
+            f"parity: contract coverage is incomplete: no case covers {', '.join(missing)}; "
+            "add a @case for each"
+        )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "parity_case" not in metafunc.fixturenames:
+        return
+    parity = metafunc.config.stash.get(SESSION_KEY, None)
+    if parity is None:
+        raise pytest.UsageError(
+            "parity: a test asks for parity_case but no target is configured; "
+            "set parity_target in pytest.ini"
+        )
+    cases = parity.cases()
+    metafunc.parametrize("parity_case", cases, ids=[c.id for c in cases])
+
+
+@pytest.fixture
+def parity_check(request: pytest.FixtureRequest) -> Callable[[ContractCase], Observed]:
+    """Run a contract case on the tier's backend pair; return the baseline's observation.
+
+    ``assert parity_check(case) == "agrees"`` fails with a labelled diff (which backend
+    said what, at which path) when the candidate differs from the baseline.
+    """
+    parity = request.config.stash[SESSION_KEY]
+    tier = next((t for t in TIERS if request.node.get_closest_marker(t)), None)
+    if tier is None:
+        raise pytest.UsageError(f"{request.node.nodeid}: expected a unit/integration/e2e marker")
+
+    def check(case: ContractCase) -> Observed:
+        result = parity.run(case, tier, request)
+        if result.status is CaseStatus.ERROR:
+            pytest.fail(f"case {case.id} could not be compared: {result.error}", pytrace=False)
+        return Observed(result)
+
+    return check
+
+
+class Observed:
+    """A case's result on a pair; equals ``"agrees"`` when only noise (or nothing) differs."""
+
+    def __init__(self, result: CaseResult) -> None:
+        self.result = result
+
+    def __eq__(self, other: object) -> bool:
+        return other == "agrees" and self.result.comparison.equal
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        return f"<{self.result.case.id}: {self.result.status.value}>"
+
+
+def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str] | None:
+    """Explain a failed ``assert parity_check(case) == "agrees"`` as a labelled diff."""
+    if op != "==" or not isinstance(left, Observed):
+        return None
+    result = left.result
+    base, cand = result.baseline, result.candidate
+    text = render(result.comparison, base.backend, cand.backend, base.labels)
+    return [
+        f"{cand.backend} differs from {base.backend} on {result.case.id} "
+        f"({len(result.comparison.mismatches)} difference(s)):",
+        *text.splitlines(),
+        f"case source: {result.case.source}",
+    ]
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -28,10 +149,29 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     absorb_worker_output(getattr(node, "workeroutput", {}))
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Say which servers were actually used (kind, version, address, datadir)."""
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Say which servers were used, the method coverage, and explain an empty run."""
     lines = provisioning_summary_lines()
     if lines:
         terminalreporter.write_sep("-", "parity provisioning")
         for line in lines:
             terminalreporter.write_line(line)
+    parity = config.stash.get(SESSION_KEY, None)
+    if parity is not None and parity.results:
+        terminalreporter.write_sep("-", "parity contract coverage (method x cases)")
+        for method, count in parity.coverage_table():
+            terminalreporter.write_line(f"  {method:<28} {count:>3}")
+        cases = len(parity.cases())
+        terminalreporter.write_line(f"  {cases} cases over {len(parity.coverage_table())} methods")
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        terminalreporter.write_line(
+            "parity: no tests ran: expected the tier's tests to be collected; check the "
+            "path and -m/-k filters (an empty run is a failure)",
+            red=True,
+        )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    parity = config.stash.get(SESSION_KEY, None)
+    if parity is not None:
+        parity.close()

@@ -3,7 +3,7 @@
 A test module says which backends its tests run on with
 ``pytest.mark.shop_backends("memory", "dynamodb-inprocess")``; every test that takes
 ``repos`` then runs once per backend, each time from clean state with a ticking clock and
-sequential ids, so runs are repeatable.
+sequential ids, built by the same target factories the contract suite uses.
 """
 
 from __future__ import annotations
@@ -12,16 +12,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from shop.backends.memory import build_memory_repositories
+from harness.session import SESSION_KEY
+from harness.target import Determinism
 from shop.clock import SequentialIds, TickingClock
 from shop.repository_set import RepositorySet
-
-BACKENDS = ("memory", "dynamodb-inprocess", "mysql", "dynamodb")
+from suites.target.backends import BACKENDS
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", f"shop_backends(*names): run tests taking `repos` on these ({', '.join(BACKENDS)})"
+        "markers",
+        f"shop_backends(*names): run tests taking `repos` on these ({', '.join(BACKENDS)})",
     )
 
 
@@ -37,16 +38,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     unknown = [name for name in marker.args if name not in BACKENDS]
     if unknown:
         raise pytest.UsageError(f"shop_backends: expected names from {BACKENDS}, got {unknown}")
-    metafunc.parametrize("shop_backend", marker.args, scope="function")
+    metafunc.parametrize("shop_backend", marker.args)
 
 
 @pytest.fixture
 def repos(request: pytest.FixtureRequest, shop_backend: str) -> Iterator[RepositorySet]:
-    """A fresh, empty repository set on ``shop_backend`` with a deterministic clock and ids."""
-    clock, ids = TickingClock(), SequentialIds()
-    if shop_backend == "memory":
-        repositories = build_memory_repositories(clock, ids)
-    else:
-        raise pytest.UsageError(f"backend {shop_backend} is not wired up yet")
-    with repositories:
+    """A fresh, empty repository set on ``shop_backend`` with a ticking clock and sequential ids."""
+    factory = request.config.stash[SESSION_KEY].factory(shop_backend, request)
+    with factory.fresh(Determinism(clock=TickingClock(), ids=SequentialIds())) as repositories:
         yield repositories

@@ -31,8 +31,9 @@ def make_user(repos: RepositorySet, *, seller: bool = False, **fields: Any) -> U
     return repos.users.create(NewUser(**values))
 
 
-def make_category(repos: RepositorySet, name: str | None = None, parent: Category | None = None,
-                  **fields: Any) -> Category:
+def make_category(
+    repos: RepositorySet, name: str | None = None, parent: Category | None = None, **fields: Any
+) -> Category:
     """Create a category (unique name unless given) under ``parent`` or at the root."""
     return repos.categories.create(
         NewCategory(name or unique("Category "), parent.id if parent else None, **fields)
@@ -64,36 +65,6 @@ def make_product(
     )
 
 
-def everything(repos: RepositorySet) -> dict[str, Any]:
-    """All data reachable through the interfaces, to check that a refused call wrote nothing."""
-    users = _drain(lambda cursor: repos.users.list(100, cursor))
-    products: list[Any] = []
-    orders: list[Any] = []
-    carts = {}
-    for user in users:
-        products += _drain(lambda cursor, u=user: repos.products.list_by_seller(u.id, 100, cursor))
-        orders += _drain(lambda cursor, u=user: repos.orders.list_by_user(u.id, 100, cursor))
-        carts[user.id] = repos.carts.get(user.id)
-    return {
-        "users": users,
-        "categories": repos.categories.tree(),
-        "products": products,
-        "orders": orders,
-        "carts": carts,
-    }
-
-
-def _drain(fetch: Any) -> list[Any]:
-    items: list[Any] = []
-    cursor = None
-    while True:
-        page = fetch(cursor)
-        items += page.items
-        cursor = page.next_cursor
-        if cursor is None:
-            return items
-
-
 def all_pages(fetch: Any, limit: int) -> tuple[list[Any], int]:
     """Follow cursors to the end: every item and the number of pages."""
     items: list[Any] = []
@@ -107,6 +78,3 @@ def all_pages(fetch: Any, limit: int) -> tuple[list[Any], int]:
         cursor = page.next_cursor
         if cursor is None:
             return items, pages
-
-
-MONEY = Decimal

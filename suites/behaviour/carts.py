@@ -16,7 +16,10 @@ class TestShoppingCartRepository:
         shopper = make_user(repos)
         cart = repos.carts.get(shopper.id)
         assert (cart.user_id, cart.items, cart.total_quantity, cart.subtotal) == (
-            shopper.id, (), 0, Decimal("0.00"),
+            shopper.id,
+            (),
+            0,
+            Decimal("0.00"),
         )
         assert repos.carts.count_items(shopper.id) == 0
 
@@ -62,7 +65,9 @@ class TestShoppingCartRepository:
         repos.products.update(product.id, ProductChanges(price=Decimal("3.00"), name="New name"))
         cart = repos.carts.get(shopper.id)
         assert (cart.items[0].name, cart.items[0].unit_price, cart.subtotal) == (
-            "New name", Decimal("3.00"), Decimal("6.00"),
+            "New name",
+            Decimal("3.00"),
+            Decimal("6.00"),
         )
 
     def test_set_quantity_sets_creates_and_removes_lines(self, repos: RepositorySet) -> None:

@@ -37,7 +37,9 @@ class TestCategoryRepository:
         with pytest.raises(AlreadyExists) as raised:
             make_category(repos, "Used", books)
         assert (raised.value.entity, raised.value.field, raised.value.value) == (
-            "category", "name", "Used",
+            "category",
+            "name",
+            "Used",
         )
         with pytest.raises(AlreadyExists):
             make_category(repos, "Books")
@@ -55,8 +57,15 @@ class TestCategoryRepository:
         assert repos.categories.tree() == []
 
     @pytest.mark.parametrize(
-        ("name", "field"), [("", "name"), ("  ", "name"), (" Books", "name"), ("Books ", "name"),
-                            ("x" * 201, "name"), (None, "name")]
+        ("name", "field"),
+        [
+            ("", "name"),
+            ("  ", "name"),
+            (" Books", "name"),
+            ("Books ", "name"),
+            ("x" * 201, "name"),
+            (None, "name"),
+        ],
     )
     def test_create_rejects_a_bad_name_before_writing(
         self, repos: RepositorySet, name: object, field: str
@@ -73,9 +82,7 @@ class TestCategoryRepository:
         assert repos.categories.get_by_name("Books", root.id) is None
         assert repos.categories.get_by_name("Books", "999999") is None
 
-    def test_get_by_name_looks_among_the_given_parents_children(
-        self, repos: RepositorySet
-    ) -> None:
+    def test_get_by_name_looks_among_the_given_parents_children(self, repos: RepositorySet) -> None:
         books = make_category(repos, "Books")
         music = make_category(repos, "Music")
         used_books = make_category(repos, "Used", books)
@@ -133,7 +140,9 @@ class TestCategoryRepository:
         kids = [make_category(repos, n, books) for n in ["Poetry", "Drama"]]
         renamed = repos.categories.update(books.id, CategoryChanges(name="Literature"))
         assert (renamed.id, renamed.name, renamed.created_at) == (
-            books.id, "Literature", books.created_at,
+            books.id,
+            "Literature",
+            books.created_at,
         )
         assert repos.categories.list_children(books.id) == sorted(kids, key=lambda c: c.name)
         assert repos.categories.get_by_name("Poetry", books.id) == kids[0]
@@ -153,8 +162,12 @@ class TestCategoryRepository:
 
     def test_update_description_and_clear_it(self, repos: RepositorySet) -> None:
         cat = make_category(repos, "A", description="old")
-        assert repos.categories.update(cat.id, CategoryChanges(description="new")).description == "new"
-        assert repos.categories.update(cat.id, CategoryChanges(description=None)).description is None
+        assert (
+            repos.categories.update(cat.id, CategoryChanges(description="new")).description == "new"
+        )
+        assert (
+            repos.categories.update(cat.id, CategoryChanges(description=None)).description is None
+        )
 
     def test_update_with_no_changes_returns_it_unchanged(self, repos: RepositorySet) -> None:
         cat = make_category(repos, "A")

@@ -33,8 +33,10 @@ class TestOrderRepository:
         repos.carts.add_item(shopper.id, ink.id, 1)
         order = repos.orders.place(shopper.id, "1 Main St, Springfield")
         assert order.status is OrderStatus.PENDING
-        assert [(i.product_id, i.product_name, i.unit_price, i.quantity, i.line_total)
-                for i in order.items] == [
+        assert [
+            (i.product_id, i.product_name, i.unit_price, i.quantity, i.line_total)
+            for i in order.items
+        ] == [
             (pen.id, "Pen", Decimal("1.25"), 4, Decimal("5.00")),
             (ink.id, "Ink", Decimal("0.99"), 1, Decimal("0.99")),
         ]
@@ -123,9 +125,7 @@ class TestOrderRepository:
             lambda limit, cursor: repos.orders.list_by_status("pending", limit, cursor), 1
         )
         assert [o.id for o in pending] == [placed[3].id, placed[2].id, placed[0].id]
-        assert [o.id for o in repos.orders.list_by_status(OrderStatus.PAID).items] == [
-            placed[1].id
-        ]
+        assert [o.id for o in repos.orders.list_by_status(OrderStatus.PAID).items] == [placed[1].id]
         assert repos.orders.list_by_status("delivered").items == ()
 
     def test_list_by_status_rejects_an_unknown_status(self, repos: RepositorySet) -> None:

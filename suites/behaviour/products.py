@@ -171,7 +171,11 @@ class TestProductRepository:
         assert [p.id for p in repos.products.search("CAFÉ").items] == [cafe.id]
 
     def test_search_applies_category_price_and_stock_filters(self, repos: RepositorySet) -> None:
-        seller, toys, books = make_user(repos, seller=True), make_category(repos), make_category(repos)
+        seller, toys, books = (
+            make_user(repos, seller=True),
+            make_category(repos),
+            make_category(repos),
+        )
         cheap = make_product(repos, seller, toys, name="Ball 1", price="1.00", stock=1)
         make_product(repos, seller, toys, name="Ball 2", price="5.00", stock=0)
         dear = make_product(repos, seller, toys, name="Ball 3", price="9.99", stock=3)
@@ -224,7 +228,10 @@ class TestProductRepository:
             ),
         )
         assert (updated.name, updated.price, updated.image_url, updated.category_id) == (
-            "Renamed", Decimal("3.10"), None, new_category.id,
+            "Renamed",
+            Decimal("3.10"),
+            None,
+            new_category.id,
         )
         assert updated.stock == product.stock
         assert updated.updated_at >= product.updated_at

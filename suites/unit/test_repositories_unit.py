@@ -1,4 +1,4 @@
-"""The repositories' own behaviour on the unit tier's backends: memory and DynamoDB (moto in-process)."""
+"""The repositories' own behaviour on the unit tier: memory and DynamoDB on moto in-process."""
 
 from __future__ import annotations
 

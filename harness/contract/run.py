@@ -1,0 +1,139 @@
+"""``Run``: what a case function drives, recording every call and its outcome."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from harness.target import DeterministicClock
+
+RETURNED = "returned"
+RAISED = "raised"
+CRASHED = "crashed"
+
+
+class CallFailed:
+    """What ``Run.call`` returns when the call raised: the error, for the case to inspect.
+
+    Using it as if it were the result (``failed.id``) aborts the rest of the case on that
+    side, which is itself observed and compared.
+    """
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        raise CaseAborted(f"used a result of a call that raised {type(self.error).__name__}")
+
+    def __repr__(self) -> str:
+        return f"CallFailed({self.error!r})"
+
+
+class CaseAborted(Exception):
+    """The case could not go on on this side (it used the result of a failed call)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One observed call: what was called with what, and what came back."""
+
+    call: str
+    args: Mapping[str, Any]
+    outcome: str
+    value: Any
+    drained: bool = False
+
+
+class Run:
+    """Drives one case on one backend's repository set and records what happened."""
+
+    def __init__(
+        self,
+        repositories: Any,
+        interfaces: Mapping[str, type],
+        domain_errors: tuple[type[BaseException], ...],
+        clock: DeterministicClock,
+        seeded: Mapping[str, Any],
+    ) -> None:
+        self.repositories = repositories
+        self.seeded = seeded
+        self.steps: list[Step] = []
+        self.called: set[str] = set()
+        self._interfaces = interfaces
+        self._domain_errors = domain_errors
+        self._clock = clock
+
+    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Call ``repo.method`` with these arguments; record and return its result.
+
+        A documented (domain) error is recorded and returned as ``CallFailed``; any other
+        exception is recorded as a crash and also returned as ``CallFailed``.
+        """
+        function, bound = self._bind(method, args, kwargs)
+        self._clock.advance()
+        self.called.add(method)
+        try:
+            value = function(*args, **kwargs)
+        except self._domain_errors as error:
+            self._record(method, bound, RAISED, error)
+            return CallFailed(error)
+        except Exception as error:  # a crash is an observation, not a harness failure
+            self._record(method, bound, CRASHED, error)
+            return CallFailed(error)
+        self._record(method, bound, RETURNED, value)
+        return value
+
+    def drain(self, method: str, *args: Any, limit: int, **kwargs: Any) -> list[Any]:
+        """Follow a listing's cursors to the end; record the concatenation and page sizes.
+
+        Cursor strings are never compared, only the items and how many came per page.
+        """
+        function, bound = self._bind(method, args, {**kwargs, "limit": limit})
+        self.called.add(method)
+        items: list[Any] = []
+        sizes: list[int] = []
+        cursor = None
+        while True:
+            self._clock.advance()
+            try:
+                page = function(*args, limit=limit, cursor=cursor, **kwargs)
+            except self._domain_errors as error:
+                self._record(method, bound, RAISED, error, drained=True)
+                return items
+            except Exception as error:
+                self._record(method, bound, CRASHED, error, drained=True)
+                return items
+            items.extend(page.items)
+            sizes.append(len(page.items))
+            cursor = page.next_cursor
+            if cursor is None or len(sizes) > 1000:
+                break
+        self._record(method, bound, RETURNED, {"items": items, "page_sizes": sizes}, drained=True)
+        return items
+
+    def freeze_clock(self, frozen: bool = True) -> None:
+        """Keep the clock on one instant across calls (to create ties), or let it move again."""
+        self._clock.freeze(frozen)
+
+    def _bind(
+        self, method: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+    ) -> tuple[Any, dict[str, Any]]:
+        attribute, _, name = method.partition(".")
+        protocol = self._interfaces.get(attribute)
+        if protocol is None or not callable(getattr(protocol, name, None)):
+            raise TypeError(f"run.call: {method!r} is not a method of the target's interfaces")
+        signature = inspect.signature(getattr(protocol, name))
+        try:
+            bound = signature.bind(None, *args, **kwargs)
+        except TypeError as error:
+            raise TypeError(f"run.call({method!r}): {error}") from None
+        arguments = dict(bound.arguments)
+        arguments.pop(next(iter(signature.parameters)), None)
+        return getattr(getattr(self.repositories, attribute), name), arguments
+
+    def _record(
+        self, method: str, args: Mapping[str, Any], outcome: str, value: Any, drained: bool = False
+    ) -> None:
+        self.steps.append(Step(method, args, outcome, value, drained))

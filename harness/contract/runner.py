@@ -1,0 +1,218 @@
+"""Run one case on the baseline and candidate backends and compare what they did.
+
+Each case runs three times, each from fresh state with the same deterministic clock and
+ids: baseline, candidate, and the baseline again. Paths that differ between the two
+baseline runs are noise (Diffy's primary/secondary idea): shown apart, never mismatches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from harness.canonical import Canonical, Canonicaliser, CanonicalRules, dumps
+from harness.compare import Comparison, compare, differing_paths
+from harness.contract.cases import ContractCase
+from harness.contract.run import CRASHED, Run, Step
+from harness.target import BackendFactory, Determinism, DeterministicClock, Target
+
+
+class CaseStatus(enum.StrEnum):
+    MATCH = "match"
+    MISMATCH = "mismatch"
+    NOISE = "noise"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class SideRun:
+    """One backend's run of a case."""
+
+    backend: str
+    observation: Canonical
+    """Canonical steps: ids as symbols, secrets as digests."""
+    raw: Canonical
+    """The same steps with raw ids (secrets still digested), for people to read."""
+    labels: tuple[str, ...]
+    requests: Mapping[str, int]
+    seconds: float
+    error: str | None
+    """Why the run could not complete (setup failure, a crash), or ``None``."""
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """The outcome of one case on a baseline/candidate pair."""
+
+    case: ContractCase
+    baseline: SideRun
+    candidate: SideRun
+    baseline_again: SideRun
+    comparison: Comparison
+    status: CaseStatus
+    compare_seconds: float
+
+    @property
+    def error(self) -> str | None:
+        """The first side's error, if any side could not complete."""
+        for side in (self.baseline, self.candidate, self.baseline_again):
+            if side.error:
+                return f"{side.backend}: {side.error}"
+        return None
+
+    @property
+    def mismatched_methods(self) -> frozenset[str]:
+        """The interface methods at whose steps the two sides differ."""
+        methods = set()
+        for diff in self.comparison.mismatches:
+            index = _step_index(diff.path)
+            if index is not None:
+                for side in (self.baseline, self.candidate):
+                    if index < len(side.labels):
+                        methods.add(side.labels[index].split("(", 1)[0])
+        return frozenset(methods)
+
+
+def run_case(
+    case: ContractCase,
+    target: Target,
+    baseline: tuple[str, BackendFactory],
+    candidate: tuple[str, BackendFactory],
+) -> CaseResult:
+    """Run ``case`` on baseline, candidate and baseline again; compare; classify."""
+    first = execute(case, target, *baseline)
+    other = execute(case, target, *candidate)
+    again = execute(case, target, *baseline)
+    started = time.perf_counter()
+    noise = differing_paths(first.observation, again.observation)
+    comparison = compare(first.observation, other.observation, noise)
+    seconds = time.perf_counter() - started
+    if first.error or other.error or again.error:
+        status = CaseStatus.ERROR
+    elif comparison.mismatches:
+        status = CaseStatus.MISMATCH
+    elif comparison.noise:
+        status = CaseStatus.NOISE
+    else:
+        status = CaseStatus.MATCH
+    return CaseResult(case, first, other, again, comparison, status, seconds)
+
+
+def execute(case: ContractCase, target: Target, backend: str, factory: BackendFactory) -> SideRun:
+    """Run ``case`` once on a fresh repository set of ``backend``."""
+    counts: Counter[str] = Counter()
+    clock = DeterministicClock()
+    determinism = Determinism(clock=clock, on_request=lambda label: counts.update((label,)))
+    steps: list[Step] = []
+    error: str | None = None
+    started = time.perf_counter()
+    try:
+        with factory.fresh(determinism) as repositories:
+            seeded = (
+                target.seed(_AdvancingProxy(repositories, target.interfaces, clock), case.seed)
+                if case.seed
+                else {}
+            )
+            steps.append(Step(f"seed:{case.seed}", {}, "returned", dict(seeded)))
+            counts.clear()
+            run = Run(repositories, target.interfaces, target.domain_errors, clock, seeded)
+            try:
+                case.function(run)
+            except Exception as aborted:  # the case could not go on on this side
+                steps.extend(run.steps)
+                steps.append(Step("case", {}, CRASHED, aborted))
+            else:
+                steps.extend(run.steps)
+                missing = sorted(set(case.covers) - run.called)
+                if missing:
+                    error = f"the case never called {', '.join(missing)}, which it claims to cover"
+                if run.called & target.write_methods:
+                    counted = dict(counts)
+                    steps.append(Step("state", {}, "returned", target.snapshot(repositories)))
+                    counts.clear()
+                    counts.update(counted)
+    except Exception as failure:  # setup, seed or snapshot failed: the side did not complete
+        error = f"{type(failure).__name__}: {failure}"
+    seconds = time.perf_counter() - started
+    crashes = [s for s in steps if s.outcome == CRASHED]
+    if crashes and error is None:
+        crash = crashes[0].value
+        error = f"{crashes[0].call} crashed with {type(crash).__name__}: {crash}"
+    observation, labels = canonical_steps(steps, target.rules)
+    raw, _ = canonical_steps(steps, _raw_rules(target.rules))
+    return SideRun(backend, observation, raw, labels, dict(counts), seconds, error)
+
+
+class _AdvancingProxy:
+    """The repository set as seeding sees it: the clock moves before each interface call,
+    so seeded entities get distinct timestamps exactly as a case's own calls do."""
+
+    def __init__(
+        self, repositories: Any, interfaces: Mapping[str, type], clock: DeterministicClock
+    ):
+        self._repositories = repositories
+        self._interfaces = interfaces
+        self._clock = clock
+
+    def __getattr__(self, name: str) -> Any:
+        inner = getattr(self._repositories, name)
+        if name not in self._interfaces:
+            return inner
+        clock = self._clock
+
+        class _Repository:
+            def __getattr__(self, method: str) -> Any:
+                function = getattr(inner, method)
+
+                def call(*args: Any, **kwargs: Any) -> Any:
+                    clock.advance()
+                    return function(*args, **kwargs)
+
+                return call
+
+        return _Repository()
+
+
+def canonical_steps(
+    steps: list[Step], rules: CanonicalRules
+) -> tuple[list[Canonical], tuple[str, ...]]:
+    """Canonicalise a run's steps in order (so id symbols follow order of appearance)."""
+    canon = Canonicaliser(rules)
+    out: list[Canonical] = []
+    labels: list[str] = []
+    for step in steps:
+        args = canon.value(dict(step.args))
+        unordered = rules.unordered.get(step.call, frozenset())
+        value = canon.value(step.value, unordered=unordered)
+        out.append({"call": step.call, "args": args, "outcome": step.outcome, "value": value})
+        shown = ", ".join(f"{k}={_short(dumps(v))}" for k, v in args.items())
+        labels.append(f"{step.call}({shown})" + (" [all pages]" if step.drained else ""))
+    return out, tuple(labels)
+
+
+def _raw_rules(rules: CanonicalRules) -> CanonicalRules:
+    return dataclasses.replace(
+        rules, id_kinds_by_field={}, id_kinds_by_type={}, id_kinds_by_entity={}
+    )
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _step_index(path: str) -> int | None:
+    if path.startswith("[") and "]" in path:
+        inner = path[1 : path.index("]")]
+        if inner.isdigit():
+            return int(inner)
+    return None
+
+
+def observation_text(side: SideRun) -> str:
+    """The side's canonical observation as stable JSON text."""
+    return dumps(side.observation)

@@ -1,0 +1,124 @@
+"""The state of one Parity run, kept on pytest's ``config`` (hooks stay thin and call this)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from harness.contract.cases import ContractCase, registered_cases
+from harness.contract.runner import CaseResult, run_case
+from harness.target import BackendFactory, Target, interface_methods, load_target
+
+SESSION_KEY = pytest.StashKey["ParitySession"]()
+
+
+class LazyResources:
+    """Provisioned servers, requested from the harness's session fixtures on first use."""
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self._request = request
+
+    def mysql(self) -> Any:
+        """This worker's MySQL database endpoint (starts a server if needed)."""
+        return self._request.getfixturevalue("mysql_database")
+
+    def dynamodb(self) -> Any:
+        """This worker's DynamoDB endpoint (starts a server if needed)."""
+        return self._request.getfixturevalue("dynamodb_endpoint")
+
+
+@dataclass
+class ParitySession:
+    """The target, its opened backends, and the results of the contract cases run so far."""
+
+    target: Target
+    baseline_option: str | None
+    candidate_option: str | None
+    results: list[CaseResult] = field(default_factory=list)
+    _factories: dict[str, BackendFactory] = field(default_factory=dict)
+    _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> ParitySession | None:
+        """Load the target named by the ``parity_target`` ini option (None when unset)."""
+        spec = str(config.getini("parity_target") or "")
+        if not spec:
+            return None
+        try:
+            target = load_target(spec)
+        except ValueError as error:
+            raise pytest.UsageError(str(error)) from None
+        session = cls(
+            target,
+            config.getoption("parity_baseline"),
+            config.getoption("parity_candidate"),
+        )
+        for option, value in (
+            ("--parity-baseline", session.baseline_option),
+            ("--parity-candidate", session.candidate_option),
+        ):
+            if value is not None and value not in target.backends:
+                raise pytest.UsageError(
+                    f"{option}: expected one of {', '.join(target.backends)}, got {value!r}"
+                )
+        return session
+
+    def cases(self) -> list[ContractCase]:
+        """The target's contract cases."""
+        return registered_cases()
+
+    def uncovered_methods(self) -> list[str]:
+        """Interface methods that no case covers."""
+        covered = {m for c in self.cases() for m in c.covers}
+        return [m for m in interface_methods(self.target.interfaces) if m not in covered]
+
+    def unknown_covers(self) -> list[str]:
+        """``case -> method`` pairs naming a method the interfaces don't have."""
+        known = set(interface_methods(self.target.interfaces))
+        return [f"{c.id} -> {m}" for c in self.cases() for m in c.covers if m not in known]
+
+    def coverage_table(self) -> list[tuple[str, int]]:
+        """Each interface method and how many cases cover it."""
+        counts = Counter(m for c in self.cases() for m in c.covers)
+        return [(m, counts[m]) for m in interface_methods(self.target.interfaces)]
+
+    def pair_for(self, tier: str) -> tuple[str, str]:
+        """(baseline, candidate) for ``tier``, with the command-line options taking priority."""
+        default = self.target.default_pairs.get(tier)
+        baseline = self.baseline_option or (default[0] if default else None)
+        candidate = self.candidate_option or (default[1] if default else None)
+        if baseline is None or candidate is None:
+            raise pytest.UsageError(
+                f"parity: tier {tier!r} has no default backend pair; expected "
+                "--parity-baseline and --parity-candidate"
+            )
+        return baseline, candidate
+
+    def factory(self, name: str, request: pytest.FixtureRequest) -> BackendFactory:
+        """The session's factory for backend ``name``, opened on first use."""
+        if name not in self._factories:
+            resources = LazyResources(request)
+            self._factories[name] = self._stack.enter_context(
+                self.target.open_backend(name, resources)
+            )
+        return self._factories[name]
+
+    def run(self, case: ContractCase, tier: str, request: pytest.FixtureRequest) -> CaseResult:
+        """Run ``case`` on the tier's pair and keep the result."""
+        baseline, candidate = self.pair_for(tier)
+        result = run_case(
+            case,
+            self.target,
+            (baseline, self.factory(baseline, request)),
+            (candidate, self.factory(candidate, request)),
+        )
+        self.results.append(result)
+        return result
+
+    def close(self) -> None:
+        """Close every opened backend."""
+        self._stack.close()
