@@ -1,3 +1,3 @@
-"""Repository root: loads the shop's test backends plugin (all logic lives in the plugin)."""
+"""Repository root: loads the shop's test backends plugin and pytester (all logic lives in plugins)."""
 
-pytest_plugins = ("suites.shop_backends",)
+pytest_plugins = ("suites.shop_backends", "pytester")

@@ -69,7 +69,7 @@ class ParitySession:
 
     def cases(self) -> list[ContractCase]:
         """The target's contract cases."""
-        return registered_cases()
+        return registered_cases(self.target.case_modules)
 
     def uncovered_methods(self) -> list[str]:
         """Interface methods that no case covers."""

@@ -9,6 +9,7 @@ its contract cases and seed data, and how its values are canonicalised. Name it 
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from harness.canonical import CanonicalRules
+from harness.contract.cases import forget_module
 
 
 class Resources(Protocol):
@@ -151,7 +153,11 @@ def load_target(spec: str) -> Target:
     if missing:
         raise ValueError(f"parity_target {spec!r}: expected a Target, missing {missing}")
     for case_module in target.case_modules:
-        importlib.import_module(case_module)
+        forget_module(case_module)
+        if case_module in sys.modules:
+            importlib.reload(sys.modules[case_module])
+        else:
+            importlib.import_module(case_module)
     result: Target = target
     return result
 

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from harness.contract.run import Run
-
-CaseFunction = "Callable[[Run], None]"
 
 _REGISTRY: dict[str, ContractCase] = {}
 
@@ -58,8 +56,15 @@ def case(
 
     def register(function: Callable[[Run], None]) -> Callable[[Run], None]:
         case_id = f"{covers[0]}:{function.__name__.replace('_', '-')}"
-        if case_id in _REGISTRY and _REGISTRY[case_id].function is not function:
-            raise TypeError(f"@case: two cases have the id {case_id!r}; rename one function")
+        existing = _REGISTRY.get(case_id)
+        if existing is not None and (
+            existing.function.__module__,
+            existing.function.__qualname__,
+        ) != (function.__module__, function.__qualname__):
+            raise TypeError(
+                f"@case: {existing.source} and {function.__module__}.{function.__qualname__} "
+                f"both have the id {case_id!r}; rename one function"
+            )
         code = function.__code__
         _REGISTRY[case_id] = ContractCase(
             id=case_id,
@@ -73,6 +78,15 @@ def case(
     return register
 
 
-def registered_cases() -> list[ContractCase]:
-    """Every case registered so far, sorted by id."""
-    return sorted(_REGISTRY.values(), key=lambda c: c.id)
+def forget_module(module: str) -> None:
+    """Drop the cases a module registered (before it is imported again)."""
+    for case_id in [k for k, c in _REGISTRY.items() if c.function.__module__ == module]:
+        del _REGISTRY[case_id]
+
+
+def registered_cases(modules: Sequence[str] | None = None) -> list[ContractCase]:
+    """The cases registered by ``modules`` (all when ``None``), sorted by id."""
+    chosen = [
+        c for c in _REGISTRY.values() if modules is None or c.function.__module__ in modules
+    ]
+    return sorted(chosen, key=lambda c: c.id)

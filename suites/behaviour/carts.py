@@ -8,7 +8,8 @@ import pytest
 
 from shop.domain import NotFound, ProductChanges, ValidationError
 from shop.repository_set import RepositorySet
-from suites.behaviour.builders import everything, make_product, make_user
+from suites.behaviour.builders import make_product, make_user
+from suites.target.snapshot import everything
 
 
 class TestShoppingCartRepository:

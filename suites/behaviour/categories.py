@@ -14,7 +14,8 @@ from shop.domain import (
     ValidationError,
 )
 from shop.repository_set import RepositorySet
-from suites.behaviour.builders import everything, make_category, make_product
+from suites.behaviour.builders import make_category, make_product
+from suites.target.snapshot import everything
 
 
 def _names(nodes: list[CategoryNode]) -> list[object]:

@@ -15,7 +15,8 @@ from shop.domain import (
     ValidationError,
 )
 from shop.repository_set import RepositorySet
-from suites.behaviour.builders import all_pages, everything, make_product, make_user
+from suites.behaviour.builders import all_pages, make_product, make_user
+from suites.target.snapshot import everything
 
 
 def _stock(repos: RepositorySet, product_id: str) -> int:

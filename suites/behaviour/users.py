@@ -18,12 +18,12 @@ from shop.domain import (
 from shop.repository_set import RepositorySet
 from suites.behaviour.builders import (
     all_pages,
-    everything,
     make_category,
     make_product,
     make_user,
     unique,
 )
+from suites.target.snapshot import everything
 
 
 class TestUserRepository:
