@@ -1,3 +1,3 @@
-"""Repository root: loads the shop's test backends plugin and pytester (all logic lives in plugins)."""
+"""Repository root: loads the shop backends plugin and pytester (logic lives in plugins)."""
 
 pytest_plugins = ("suites.shop_backends", "pytester")
