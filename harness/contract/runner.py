@@ -37,12 +37,15 @@ class SideRun:
     observation: Canonical
     """Canonical steps: ids as symbols, secrets as digests."""
     raw: Canonical
-    """The same steps with raw ids (secrets still digested), for people to read."""
+    """The same steps with raw ids (secrets still digested), for people to read; ``None``
+    until ``with_raw`` fills it (only cases that differ need it)."""
     labels: tuple[str, ...]
     requests: Mapping[str, int]
     seconds: float
     error: str | None
     """Why the run could not complete (setup failure, a crash), or ``None``."""
+    canonical_seconds: float = 0.0
+    """Time spent canonicalising this run's observation."""
 
 
 @dataclass(frozen=True)
@@ -85,9 +88,11 @@ def run_case(
     candidate: tuple[str, BackendFactory],
 ) -> CaseResult:
     """Run ``case`` on baseline, candidate and baseline again; compare; classify."""
-    first = execute(case, target, *baseline)
-    other = execute(case, target, *candidate)
-    again = execute(case, target, *baseline)
+    (first, first_steps), (other, other_steps) = (
+        _execute(case, target, *baseline),
+        _execute(case, target, *candidate),
+    )
+    again, _ = _execute(case, target, *baseline)
     started = time.perf_counter()
     noise = differing_paths(first.observation, again.observation)
     comparison = compare(first.observation, other.observation, noise)
@@ -100,11 +105,26 @@ def run_case(
         status = CaseStatus.NOISE
     else:
         status = CaseStatus.MATCH
+    if status is not CaseStatus.MATCH:
+        first = _with_raw(first, first_steps, target.rules)
+        other = _with_raw(other, other_steps, target.rules)
     return CaseResult(case, first, other, again, comparison, status, seconds)
 
 
 def execute(case: ContractCase, target: Target, backend: str, factory: BackendFactory) -> SideRun:
-    """Run ``case`` once on a fresh repository set of ``backend``."""
+    """Run ``case`` once on a fresh repository set of ``backend`` (raw steps included)."""
+    side, steps = _execute(case, target, backend, factory)
+    return _with_raw(side, steps, target.rules)
+
+
+def _with_raw(side: SideRun, steps: list[Step], rules: CanonicalRules) -> SideRun:
+    raw, _ = canonical_steps(steps, _raw_rules(rules))
+    return dataclasses.replace(side, raw=raw)
+
+
+def _execute(
+    case: ContractCase, target: Target, backend: str, factory: BackendFactory
+) -> tuple[SideRun, list[Step]]:
     counts: Counter[str] = Counter()
     clock = DeterministicClock()
     determinism = Determinism(clock=clock, on_request=lambda label: counts.update((label,)))
@@ -143,9 +163,13 @@ def execute(case: ContractCase, target: Target, backend: str, factory: BackendFa
     if crashes and error is None:
         crash = crashes[0].value
         error = f"{crashes[0].call} crashed with {type(crash).__name__}: {crash}"
+    canonical_started = time.perf_counter()
     observation, labels = canonical_steps(steps, target.rules)
-    raw, _ = canonical_steps(steps, _raw_rules(target.rules))
-    return SideRun(backend, observation, raw, labels, dict(counts), seconds, error)
+    canonical_seconds = time.perf_counter() - canonical_started
+    side = SideRun(
+        backend, observation, None, labels, dict(counts), seconds, error, canonical_seconds
+    )
+    return side, steps
 
 
 class _AdvancingProxy:
