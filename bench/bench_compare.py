@@ -77,9 +77,10 @@ def contract_share(pair: tuple[str, str]) -> tuple[int, float, float, float]:
 
     total = canonical = comparing = 0.0
     cases = registered_cases(target.case_modules)
-    with target.open_backend(pair[0], NoResources()) as first, target.open_backend(
-        pair[1], NoResources()
-    ) as second:
+    with (
+        target.open_backend(pair[0], NoResources()) as first,
+        target.open_backend(pair[1], NoResources()) as second,
+    ):
         for case in cases:
             started = time.perf_counter()
             result = run_case(case, target, (pair[0], first), (pair[1], second))
@@ -108,8 +109,10 @@ def main() -> None:
         located = timed(lambda b=baseline, c=candidate: compare(b, c), 5)
         result = compare(baseline, candidate)
         assert len(result.mismatches) == 1, result.mismatches
-        print(f"{count:>7}-row pair, one field differs: {located:8.1f} ms  "
-              f"(found at {result.mismatches[0].path})")
+        print(
+            f"{count:>7}-row pair, one field differs: {located:8.1f} ms  "
+            f"(found at {result.mismatches[0].path})"
+        )
         if not args.skip_deepdiff and count <= 10_000:
             alone = timed(lambda b=baseline, c=candidate: DeepDiff(b, c, view="tree"), 1)
             print(f"{count:>7}-row pair, deepdiff alone:    {alone:8.1f} ms")
@@ -118,9 +121,11 @@ def main() -> None:
     assert len(pair) == 2
     cases, total, canonical, comparing = contract_share((pair[0], pair[1]))
     share = (canonical + comparing) / total * 100
-    print(f"contract run on {pair[0]} vs {pair[1]}: {cases} cases in {total:.2f} s; "
-          f"canonicalising {canonical * 1000:.0f} ms + comparing {comparing * 1000:.0f} ms "
-          f"= {share:.1f} % of the run")
+    print(
+        f"contract run on {pair[0]} vs {pair[1]}: {cases} cases in {total:.2f} s; "
+        f"canonicalising {canonical * 1000:.0f} ms + comparing {comparing * 1000:.0f} ms "
+        f"= {share:.1f} % of the run"
+    )
 
 
 if __name__ == "__main__":

@@ -86,7 +86,5 @@ def forget_module(module: str) -> None:
 
 def registered_cases(modules: Sequence[str] | None = None) -> list[ContractCase]:
     """The cases registered by ``modules`` (all when ``None``), sorted by id."""
-    chosen = [
-        c for c in _REGISTRY.values() if modules is None or c.function.__module__ in modules
-    ]
+    chosen = [c for c in _REGISTRY.values() if modules is None or c.function.__module__ in modules]
     return sorted(chosen, key=lambda c: c.id)
