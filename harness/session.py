@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from harness.contract.cases import ContractCase, registered_cases
-from harness.contract.runner import CaseResult, run_case
+from harness.contract.runner import CaseResult, SeedCache, run_case
 from harness.target import BackendFactory, Target, interface_methods, load_target
 
 SESSION_KEY = pytest.StashKey["ParitySession"]()
@@ -39,6 +39,7 @@ class ParitySession:
     baseline_option: str | None
     candidate_option: str | None
     results: list[CaseResult] = field(default_factory=list)
+    seed_cache: SeedCache = field(default_factory=dict)
     _factories: dict[str, BackendFactory] = field(default_factory=dict)
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
@@ -115,6 +116,7 @@ class ParitySession:
             self.target,
             (baseline, self.factory(baseline, request)),
             (candidate, self.factory(candidate, request)),
+            self.seed_cache,
         )
         self.results.append(result)
         return result

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from harness.canonical import CanonicalRules
 from harness.contract.cases import forget_module
+from harness.determinism import Determinism
 
 
 class Resources(Protocol):
@@ -32,66 +31,17 @@ class Resources(Protocol):
         ...
 
 
-class DeterministicClock:
-    """The clock the harness hands a backend: one instant per call, advanced between calls.
+class BackendFactory(Protocol):
+    """A backend opened for a session: hands out fresh, empty repository sets.
 
-    Every ``now()`` within one interface call returns the same instant, however many
-    times a backend asks, so two backends see identical timestamps. ``freeze()`` stops the
-    advance (to make ties on purpose); ``advance()`` is called by the harness between calls.
+    A factory may also offer ``save() -> state`` (the datastore's current contents) and
+    accept ``fresh(determinism, restore=state)``: Parity then seeds each dataset through
+    the interfaces once per backend and restores the saved state for later cases, instead
+    of seeding again (the clock and id positions are restored with it).
     """
 
-    def __init__(self, start: datetime = datetime(2026, 1, 1, tzinfo=UTC)) -> None:
-        self._now = start
-        self._frozen = False
-
-    def now(self) -> datetime:
-        """The current instant (UTC, millisecond precision)."""
-        return self._now
-
-    def advance(self, step: timedelta = timedelta(milliseconds=1)) -> None:
-        """Move to the next instant unless frozen."""
-        if not self._frozen:
-            self._now += step
-
-    def freeze(self, frozen: bool = True) -> None:
-        """Stop (or restart) the clock's advance between calls."""
-        self._frozen = frozen
-
-
-class SequentialIds:
-    """Ids ``0000000001``, ``0000000002``, ... for backends that take ids from outside."""
-
-    def __init__(self) -> None:
-        self._next = 0
-
-    def new_id(self) -> str:
-        """The next id."""
-        self._next += 1
-        return f"{self._next:010d}"
-
-
-class ClockLike(Protocol):
-    """Anything with ``now()`` giving an aware UTC datetime."""
-
-    def now(self) -> datetime:
-        """The current instant."""
-        ...
-
-
-@dataclass(frozen=True)
-class Determinism:
-    """What a backend is built with so that two runs of one case can be compared exactly."""
-
-    clock: ClockLike = field(default_factory=DeterministicClock)
-    ids: SequentialIds = field(default_factory=SequentialIds)
-    on_request: Callable[[str], None] = field(default=lambda label: None)
-
-
-class BackendFactory(Protocol):
-    """A backend opened for a session: hands out fresh, empty repository sets."""
-
-    def fresh(self, determinism: Determinism) -> AbstractContextManager[Any]:
-        """A context manager yielding an empty repository set (state reset first)."""
+    def fresh(self, determinism: Determinism, restore: Any = None) -> AbstractContextManager[Any]:
+        """A context manager yielding a repository set: empty, or holding ``restore``."""
         ...
 
 

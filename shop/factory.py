@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from shop.clock import Clock, IdSource, SortableIds, SystemClock
 from shop.cursors import CursorCodec
@@ -15,6 +15,7 @@ def build_repositories(
     settings: Settings,
     clock: Clock | None = None,
     ids: IdSource | None = None,
+    on_request: Callable[[str], None] | None = None,
 ) -> RepositorySet:
     """The repository set for ``settings.backend``.
 
@@ -34,12 +35,12 @@ def build_repositories(
 
         if settings.mysql is None:
             raise SettingsError("SHOP_MYSQL_URL: expected MySQL settings, got none")
-        return build_mysql_repositories(settings.mysql, clock, ids, cursors)
+        return build_mysql_repositories(settings.mysql, clock, ids, cursors, on_request)
     from shop.backends.dynamodb import build_dynamodb_repositories
 
     if settings.dynamodb is None:
         raise SettingsError("SHOP_DYNAMODB_*: expected DynamoDB settings, got none")
-    return build_dynamodb_repositories(settings.dynamodb, clock, ids, cursors)
+    return build_dynamodb_repositories(settings.dynamodb, clock, ids, cursors, on_request)
 
 
 def repositories_from_env(env: Mapping[str, str] | None = None) -> RepositorySet:

@@ -75,11 +75,23 @@ def text(
         raise ValidationError(field, f"expected at most {max_length} characters, got {len(value)}")
     if "\x00" in value:
         raise ValidationError(field, "expected text without NUL characters, got one")
+    if not _encodable(value):
+        raise ValidationError(
+            field, "expected text that UTF-8 can encode, got a lone surrogate character"
+        )
     if no_outer_space and value != value.strip():
         raise ValidationError(
             field, f"expected no leading or trailing white space, got {_short(value)}"
         )
     return value
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def optional_text(field: str, value: object, *, max_length: int) -> str | None:

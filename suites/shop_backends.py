@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness.determinism import Determinism
 from harness.session import SESSION_KEY
-from harness.target import Determinism
 from shop.clock import SequentialIds, TickingClock
 from shop.repository_set import RepositorySet
 from suites.target.backends import BACKENDS

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.target import DeterministicClock
+from harness.determinism import DeterministicClock
 
 RETURNED = "returned"
 RAISED = "raised"

@@ -13,13 +13,17 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from harness.canonical import Canonical, Canonicaliser, CanonicalRules, dumps
 from harness.compare import Comparison, compare, differing_paths
 from harness.contract.cases import ContractCase
 from harness.contract.run import CRASHED, Run, Step
-from harness.target import BackendFactory, Determinism, DeterministicClock, Target
+
+if TYPE_CHECKING:
+    from harness.target import BackendFactory, Target
+from harness.determinism import Determinism, DeterministicClock, SequentialIds
 
 
 class CaseStatus(enum.StrEnum):
@@ -81,18 +85,33 @@ class CaseResult:
         return frozenset(methods)
 
 
+@dataclass(frozen=True)
+class SeedState:
+    """A backend's state right after seeding a dataset, to restore instead of re-seeding."""
+
+    state: Any
+    clock_now: datetime
+    ids_issued: int
+    seeded: Mapping[str, Any]
+
+
+SeedCache = dict[tuple[str, str], SeedState]
+"""(backend, dataset) -> saved state; one per session (per xdist worker)."""
+
+
 def run_case(
     case: ContractCase,
     target: Target,
     baseline: tuple[str, BackendFactory],
     candidate: tuple[str, BackendFactory],
+    seed_cache: SeedCache | None = None,
 ) -> CaseResult:
     """Run ``case`` on baseline, candidate and baseline again; compare; classify."""
     (first, first_steps), (other, other_steps) = (
-        _execute(case, target, *baseline),
-        _execute(case, target, *candidate),
+        _execute(case, target, *baseline, seed_cache),
+        _execute(case, target, *candidate, seed_cache),
     )
-    again, _ = _execute(case, target, *baseline)
+    again, _ = _execute(case, target, *baseline, seed_cache)
     started = time.perf_counter()
     noise = differing_paths(first.observation, again.observation)
     comparison = compare(first.observation, other.observation, noise)
@@ -123,21 +142,38 @@ def _with_raw(side: SideRun, steps: list[Step], rules: CanonicalRules) -> SideRu
 
 
 def _execute(
-    case: ContractCase, target: Target, backend: str, factory: BackendFactory
+    case: ContractCase,
+    target: Target,
+    backend: str,
+    factory: BackendFactory,
+    seed_cache: SeedCache | None = None,
 ) -> tuple[SideRun, list[Step]]:
+    """Run ``case`` once on a fresh repository set of ``backend``."""
     counts: Counter[str] = Counter()
-    clock = DeterministicClock()
-    determinism = Determinism(clock=clock, on_request=lambda label: counts.update((label,)))
+    key = (backend, case.seed or "")
+    saved = seed_cache.get(key) if seed_cache is not None and case.seed else None
+    clock = DeterministicClock(saved.clock_now) if saved else DeterministicClock()
+    ids = SequentialIds(saved.ids_issued) if saved else SequentialIds()
+    determinism = Determinism(clock, ids, on_request=lambda label: counts.update((label,)))
     steps: list[Step] = []
     error: str | None = None
     started = time.perf_counter()
     try:
-        with factory.fresh(determinism) as repositories:
-            seeded = (
-                target.seed(_AdvancingProxy(repositories, target.interfaces, clock), case.seed)
-                if case.seed
-                else {}
-            )
+        fresh = (
+            factory.fresh(determinism, restore=saved.state) if saved else factory.fresh(determinism)
+        )
+        with fresh as repositories:
+            if saved:
+                seeded = saved.seeded
+            elif case.seed:
+                seeded = target.seed(
+                    _AdvancingProxy(repositories, target.interfaces, clock), case.seed
+                )
+                save = getattr(factory, "save", None)
+                if seed_cache is not None and callable(save):
+                    seed_cache[key] = SeedState(save(), clock.now(), ids.issued, seeded)
+            else:
+                seeded = {}
             steps.append(Step(f"seed:{case.seed}", {}, "returned", dict(seeded)))
             counts.clear()
             run = Run(repositories, target.interfaces, target.domain_errors, clock, seeded)

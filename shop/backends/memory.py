@@ -62,6 +62,20 @@ class MemoryStore:
     carts: dict[str, dict[str, _CartLine]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
+    def copy(self) -> MemoryStore:
+        """An independent copy of the data (entities are immutable; cart lines are copied)."""
+        with self.lock:
+            return MemoryStore(
+                users=dict(self.users),
+                categories=dict(self.categories),
+                products=dict(self.products),
+                orders=dict(self.orders),
+                carts={
+                    user: {p: _CartLine(line.quantity) for p, line in lines.items()}
+                    for user, lines in self.carts.items()
+                },
+            )
+
 
 class _Base:
     def __init__(self, store: MemoryStore, clock: Clock, ids: IdSource, cursors: CursorCodec):

@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from harness.target import BackendFactory, Determinism, Resources
+from harness.determinism import Determinism
+from harness.target import BackendFactory, Resources
 from shop.backends.memory import build_memory_repositories
 from shop.cursors import CursorCodec
+from shop.domain import Unavailable
 from shop.repository_set import RepositorySet
 from shop.settings import DynamoSettings, MySQLSettings
 
@@ -39,11 +41,14 @@ class MySQLFactory:
         create_schema(settings)
 
     @contextmanager
-    def fresh(self, determinism: Determinism) -> Iterator[RepositorySet]:
+    def fresh(self, determinism: Determinism, restore: Any = None) -> Iterator[RepositorySet]:
         from shop.backends.mysql import build_mysql_repositories
-        from shop.backends.mysql.schema import reset
+        from shop.backends.mysql.schema import load, reset
 
-        reset(self.settings)
+        if restore is not None:
+            load(self.settings, restore)
+        else:
+            reset(self.settings)
         repos = build_mysql_repositories(
             self.settings,
             determinism.clock,
@@ -54,61 +59,74 @@ class MySQLFactory:
         with repos:
             yield repos
 
+    def save(self) -> Any:
+        """Every row and next id of every table."""
+        from shop.backends.mysql.schema import dump
+
+        return dump(self.settings)
+
 
 class DynamoFactory:
-    """DynamoDB on a provisioned endpoint: tables created once, emptied before each run."""
+    """DynamoDB on an endpoint: tables created once, emptied before each run.
+
+    One admin client serves the session's resets (its requests are not the repositories').
+    Tables wiped from under us (moto's in-process mock is reset whenever any test enters
+    its own) are created again.
+    """
 
     def __init__(self, settings: DynamoSettings) -> None:
-        from shop.backends.dynamodb.contract import create_tables
+        from shop.backends.dynamodb import create_tables, make_client
 
         self.settings = settings
-        create_tables(settings)
+        self.admin = make_client(settings)
+        create_tables(settings, client=self.admin)
 
     @contextmanager
-    def fresh(self, determinism: Determinism) -> Iterator[RepositorySet]:
-        from shop.backends.dynamodb import build_dynamodb_repositories
-        from shop.backends.dynamodb.contract import delete_all_items
+    def fresh(self, determinism: Determinism, restore: Any = None) -> Iterator[RepositorySet]:
+        from shop.backends.dynamodb import build_dynamodb_repositories, delete_all_items
+        from shop.backends.dynamodb.contract import load_items
 
-        delete_all_items(self.settings)
+        try:
+            delete_all_items(self.settings, client=self.admin)
+        except Unavailable:
+            self._recreate_if_missing()
+        if restore is not None:
+            load_items(self.settings, restore, client=self.admin)
         repos = build_dynamodb_repositories(
             self.settings,
-            determinism.clock,
-            determinism.ids,  # type: ignore[arg-type]
+            determinism.clock,  # type: ignore[arg-type]
+            determinism.ids,
             CursorCodec(CURSOR_SECRET),
             on_request=determinism.on_request,
         )
         with repos:
             yield repos
 
+    def _recreate_if_missing(self) -> None:
+        from shop.backends.dynamodb import create_tables, delete_all_items
 
-class DynamoInProcessFactory:
-    """DynamoDB on moto in-process (no sockets): a fresh mock and fresh tables per run."""
+        create_tables(self.settings, client=self.admin)
+        delete_all_items(self.settings, client=self.admin)
 
-    SETTINGS = DynamoSettings(
-        endpoint_url=None,
-        region="us-east-1",
-        table_prefix="unit_",
-        access_key_id="testing",
-        secret_access_key="testing",
-    )
+    def save(self) -> Any:
+        """Every item of every table, raw."""
+        from shop.backends.dynamodb.contract import dump_items
 
-    @contextmanager
-    def fresh(self, determinism: Determinism) -> Iterator[RepositorySet]:
-        from harness.provisioning import moto_in_process
-        from shop.backends.dynamodb import build_dynamodb_repositories
-        from shop.backends.dynamodb.contract import create_tables
+        return dump_items(self.settings, client=self.admin)
 
-        with moto_in_process():
-            create_tables(self.SETTINGS)
-            repos = build_dynamodb_repositories(
-                self.SETTINGS,
-                determinism.clock,
-                determinism.ids,  # type: ignore[arg-type]
-                CursorCodec(CURSOR_SECRET),
-                on_request=determinism.on_request,
-            )
-            with repos:
-                yield repos
+    def close(self) -> None:
+        """Release the admin client."""
+        self.admin.close()
+
+
+IN_PROCESS_SETTINGS = DynamoSettings(
+    endpoint_url=None,
+    region="us-east-1",
+    table_prefix="unit_",
+    access_key_id="testing",
+    secret_access_key="testing",
+)
+"""moto in-process: no endpoint, moto's fake keys."""
 
 
 @contextmanager
@@ -117,13 +135,23 @@ def open_backend(name: str, resources: Resources) -> Iterator[BackendFactory]:
     if name == "memory":
         yield MemoryFactory()
     elif name == "dynamodb-inprocess":
-        yield DynamoInProcessFactory()
+        from harness.provisioning import moto_in_process
+
+        with moto_in_process():
+            factory = DynamoFactory(IN_PROCESS_SETTINGS)
+            try:
+                yield factory
+            finally:
+                factory.close()
     elif name == "mysql":
         endpoint = resources.mysql()
         yield MySQLFactory(MySQLSettings.from_url(endpoint.url))
     elif name == "dynamodb":
-        endpoint = resources.dynamodb()
-        yield DynamoFactory(_dynamo_settings(endpoint))
+        factory = DynamoFactory(_dynamo_settings(resources.dynamodb()))
+        try:
+            yield factory
+        finally:
+            factory.close()
     else:
         raise ValueError(f"shop target: no backend {name!r}; expected one of {BACKENDS}")
 

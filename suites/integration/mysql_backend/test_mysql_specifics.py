@@ -86,15 +86,15 @@ def query(connection: Connection, statement: str, *args: Any) -> list[dict[str, 
         return list(cursor.fetchall())
 
 
-def seller(mysql_repos: RepositorySet, name: str = "sam") -> User:
-    return mysql_repos.users.create(NewUser(f"{name}@example.com", name, "hash", is_seller=True))
+def seller(repos: RepositorySet, name: str = "sam") -> User:
+    return repos.users.create(NewUser(f"{name}@example.com", name, "hash", is_seller=True))
 
 
-def product(mysql_repos: RepositorySet, owner: User, stock: int = 5, name: str = "Dune") -> Product:
-    category = mysql_repos.categories.get_by_name("Books") or mysql_repos.categories.create(
+def product(repos: RepositorySet, owner: User, stock: int = 5, name: str = "Dune") -> Product:
+    category = repos.categories.get_by_name("Books") or repos.categories.create(
         NewCategory("Books")
     )
-    return mysql_repos.products.create(
+    return repos.products.create(
         NewProduct(owner.id, category.id, name, Decimal("9.99"), stock, "A desert planet")
     )
 
@@ -367,6 +367,19 @@ def test_racing_buyers_take_exactly_the_units_in_stock(mysql_repos: RepositorySe
     assert left is not None and left.stock == 0
 
 
+def test_racing_adds_to_one_line_sum_up_within_the_limit(mysql_repos: RepositorySet) -> None:
+    item = product(mysql_repos, seller(mysql_repos))
+    buyer = mysql_repos.users.create(NewUser("bo@example.com", "bo", "hash"))
+    results = race(20, lambda i: mysql_repos.carts.add_item(buyer.id, item.id, 1))
+    assert all(not isinstance(r, ShopError) for r in results)
+    assert mysql_repos.carts.count_items(buyer.id) == 20
+    results = race(2, lambda i: mysql_repos.carts.add_item(buyer.id, item.id, 5000))
+    refused = [r for r in results if isinstance(r, ShopError)]
+    assert len(refused) == 1 and isinstance(refused[0], ValidationError)
+    assert refused[0].fields() == {"field": "quantity", "message": "expected 1..10000, got 10020"}
+    assert mysql_repos.carts.count_items(buyer.id) == 5020
+
+
 def test_racing_stock_adjustments_never_oversell(mysql_repos: RepositorySet) -> None:
     item = product(mysql_repos, seller(mysql_repos), stock=10)
     results = race(20, lambda i: mysql_repos.products.adjust_stock(item.id, -1))
@@ -444,7 +457,7 @@ def test_each_statement_is_reported_with_its_verb(
     requests.clear()
     order = mysql_repos.orders.place(buyer.id, "1 Road")
     assert requests == [
-        "BEGIN", "SELECT", "SELECT", "UPDATE", "INSERT", "INSERT", "DELETE", "COMMIT",
+        "BEGIN", "SELECT", "DELETE", "SELECT", "UPDATE", "INSERT", "INSERT", "COMMIT",
     ]  # fmt: skip
 
     requests.clear()
@@ -520,16 +533,24 @@ def test_an_unreachable_server_is_unavailable_not_a_driver_error(
 
 
 def test_a_connection_killed_under_a_read_is_replaced(
-    mysql_repos: RepositorySet, sql: Connection
+    mysql_repos: RepositorySet, sql: Connection, requests: list[str]
 ) -> None:
     mysql_repos.users.create(NewUser("a@example.com", "a", "hash"))
-    (mine,) = query(sql, "SELECT CONNECTION_ID() AS id")
-    others = query(
-        sql,
-        "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> %s",
-        mine["id"],
-    )
-    for other in others:
-        with sql.cursor() as cursor:
-            cursor.execute("KILL %s", (other["id"],))
+    db = mysql_repos.users._db  # type: ignore[attr-defined]
+    with sql.cursor() as cursor:
+        cursor.execute("KILL %s", (db.connection_id(),))
+    requests.clear()
     assert mysql_repos.users.get("1") is not None  # replayed once on a fresh connection
+    assert requests == ["SELECT", "SELECT"]
+
+
+def test_a_write_whose_connection_died_is_unavailable_not_replayed(
+    mysql_repos: RepositorySet, sql: Connection
+) -> None:
+    db = mysql_repos.users._db  # type: ignore[attr-defined]
+    with sql.cursor() as cursor:
+        cursor.execute("KILL %s", (db.connection_id(),))
+    with pytest.raises(Unavailable) as caught:
+        mysql_repos.products.delete("1")  # a single autocommit write: outcome unknown
+    assert caught.value.fields() == {"operation": "products.delete"}
+    assert mysql_repos.users.list().items == ()  # the next call reconnects
