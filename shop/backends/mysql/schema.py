@@ -179,7 +179,7 @@ def dump(settings: MySQLSettings) -> MySQLDump:
         generated = {(row["table_name"], row["column_name"]) for row in cursor.fetchall()}
         result: MySQLDump = {}
         for table in TABLES:
-            cursor.execute(_quoted("SELECT * FROM {} ORDER BY id", table))
+            cursor.execute(_quoted("SELECT * FROM {}", table))
             rows = cursor.fetchall()
             columns = [d[0] for d in cursor.description or () if (table, d[0]) not in generated]
             result[table] = (
@@ -201,6 +201,8 @@ def load(settings: MySQLSettings, saved: MySQLDump) -> None:
                     columns, rows, next_id = saved[table]
                     if rows:
                         cursor.executemany(_insert_statement(table, columns), rows)
+                    if "id" not in columns:
+                        continue
                     highest = max((int(str(r[columns.index("id")])) for r in rows), default=0)
                     if next_id != highest + 1:
                         cursor.execute(
