@@ -63,6 +63,9 @@ class CaseResult:
     comparison: Comparison
     status: CaseStatus
     compare_seconds: float
+    suspects: tuple[str, ...] = ()
+    """Where to look: the call at which the sides first differ and, when that call only
+    reads (or is the final state), the writes the case made before it."""
 
     @property
     def error(self) -> str | None:
@@ -127,7 +130,24 @@ def run_case(
     if status is not CaseStatus.MATCH:
         first = _with_raw(first, first_steps, target.rules)
         other = _with_raw(other, other_steps, target.rules)
-    return CaseResult(case, first, other, again, comparison, status, seconds)
+    suspects = _suspects(comparison, first_steps, target.write_methods)
+    return CaseResult(case, first, other, again, comparison, status, seconds, suspects)
+
+
+def _suspects(
+    comparison: Comparison, steps: list[Step], write_methods: frozenset[str]
+) -> tuple[str, ...]:
+    indexes = [i for d in comparison.mismatches if (i := _step_index(d.path)) is not None]
+    if not indexes:
+        return ()
+    first = min(indexes)
+    if first >= len(steps):
+        return ("case",)
+    shown_at = steps[first].call
+    if shown_at in write_methods:
+        return (shown_at,)
+    earlier_writes = [s.call for s in steps[:first] if s.call in write_methods]
+    return (shown_at, *dict.fromkeys(reversed(earlier_writes)))
 
 
 def execute(case: ContractCase, target: Target, backend: str, factory: BackendFactory) -> SideRun:

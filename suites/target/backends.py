@@ -99,8 +99,12 @@ class DynamoFactory:
             CursorCodec(CURSOR_SECRET),
             on_request=determinism.on_request,
         )
-        with repos:
+        with self.adapt(repos):
             yield repos
+
+    def adapt(self, repos: RepositorySet) -> RepositorySet:
+        """The repository set handed out (self-tests override this to plant bugs)."""
+        return repos
 
     def _recreate_if_missing(self) -> None:
         from shop.backends.dynamodb import create_tables, delete_all_items
