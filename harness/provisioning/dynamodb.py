@@ -279,11 +279,15 @@ def moto_in_process(
     """moto's ``mock_aws`` for the unit tier: boto3 calls are answered in-process, no sockets.
 
     Yields an endpoint with ``url=None``; clients made from it inside the block hit moto.
-    State is wiped when the block is entered and left.
+    The block always starts empty: moto does not reset its state when a mock is entered
+    inside another one (a session-long mock is), so the state is reset explicitly. Anyone
+    holding tables in an outer mock must be ready to find them gone.
     """
     from moto import mock_aws
 
-    with mock_aws():
+    mock = mock_aws()
+    with mock:
+        mock.reset()
         yield DynamoEndpoint(None, region, LOCAL_KEY, LOCAL_KEY, table_prefix)
 
 

@@ -27,8 +27,8 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import EndpointConnectionError
-from moto import mock_aws
 
+from harness.provisioning import moto_in_process
 from shop.backends.dynamodb import (
     build_dynamodb_repositories,
     create_tables,
@@ -86,7 +86,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
+    with moto_in_process():
         yield
 
 
