@@ -163,6 +163,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(f"  {method:<28} {count:>3}")
         cases = len(parity.cases())
         terminalreporter.write_line(f"  {cases} cases over {len(parity.coverage_table())} methods")
+        terminalreporter.write_line(parity.cost_line())
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         terminalreporter.write_line(
             "parity: no tests ran: expected the tier's tests to be collected; check the "

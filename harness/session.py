@@ -121,6 +121,19 @@ class ParitySession:
         self.results.append(result)
         return result
 
+    def cost_line(self) -> str:
+        """How long the compared cases took, and the share spent canonicalising and comparing."""
+        sides = [side for r in self.results for side in (r.baseline, r.candidate, r.baseline_again)]
+        running = sum(s.seconds for s in sides)
+        canonical = sum(s.canonical_seconds for s in sides)
+        comparing = sum(r.compare_seconds for r in self.results)
+        total = running + canonical + comparing
+        share = (canonical + comparing) / total * 100 if total else 0.0
+        return (
+            f"parity: {len(self.results)} cases ran in {total:.2f} s; canonicalising "
+            f"{canonical:.2f} s + comparing {comparing:.2f} s = {share:.1f} % of it"
+        )
+
     def close(self) -> None:
         """Close every opened backend."""
         self._stack.close()

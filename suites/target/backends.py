@@ -87,11 +87,14 @@ class DynamoFactory:
         from shop.backends.dynamodb.contract import load_items
 
         try:
-            delete_all_items(self.settings, client=self.admin)
+            if restore is not None:
+                load_items(self.settings, restore, client=self.admin)
+            else:
+                delete_all_items(self.settings, client=self.admin)
         except Unavailable:
             self._recreate_if_missing()
-        if restore is not None:
-            load_items(self.settings, restore, client=self.admin)
+            if restore is not None:
+                load_items(self.settings, restore, client=self.admin)
         repos = build_dynamodb_repositories(
             self.settings,
             determinism.clock,  # type: ignore[arg-type]

@@ -327,17 +327,34 @@ def load_items(
     client: DynamoDBClient | None = None,
     contract: Contract | None = None,
 ) -> None:
-    """Empty the tables and put back what ``dump_items`` saved."""
+    """Make the tables hold exactly what ``dump_items`` saved.
+
+    Differential: items that are not in ``saved`` are deleted and items that differ from
+    it are put back; identical items are left alone (a case changes few of them).
+    """
     with _admin(settings, client, contract) as (client, prefix, contract):
-        delete_all_items(settings, client=client, contract=contract)
-        for logical, items in saved.items():
+        current = dump_items(settings, client=client, contract=contract)
+        for logical, table in contract.tables.items():
             physical = prefix + logical
-            for start in range(0, len(items), contract.batch_write_limit):
+            key_names = [k for k in (table.partition_key, table.sort_key) if k]
+
+            def key_of(item: Mapping[str, Any], names: list[str] = key_names) -> str:
+                return json.dumps([item[k] for k in names], sort_keys=True)
+
+            wanted = {key_of(item): item for item in saved.get(logical, [])}
+            present = {key_of(item): item for item in current.get(logical, [])}
+            requests = [
+                {"DeleteRequest": {"Key": {k: item[k] for k in key_names}}}
+                for key, item in present.items()
+                if key not in wanted
+            ] + [
+                {"PutRequest": {"Item": item}}
+                for key, item in wanted.items()
+                if present.get(key) != item
+            ]
+            for start in range(0, len(requests), contract.batch_write_limit):
                 pending: Mapping[str, Any] = {
-                    physical: [
-                        {"PutRequest": {"Item": item}}
-                        for item in items[start : start + contract.batch_write_limit]
-                    ]
+                    physical: requests[start : start + contract.batch_write_limit]
                 }
                 try:
                     while pending:
