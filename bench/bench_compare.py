@@ -77,13 +77,14 @@ def contract_share(pair: tuple[str, str]) -> tuple[int, float, float, float]:
 
     total = canonical = comparing = 0.0
     cases = registered_cases(target.case_modules)
+    seed_cache: dict[Any, Any] = {}
     with (
         target.open_backend(pair[0], NoResources()) as first,
         target.open_backend(pair[1], NoResources()) as second,
     ):
         for case in cases:
             started = time.perf_counter()
-            result = run_case(case, target, (pair[0], first), (pair[1], second))
+            result = run_case(case, target, (pair[0], first), (pair[1], second), seed_cache)
             total += time.perf_counter() - started
             canonical += sum(
                 s.canonical_seconds
