@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
+from shop.cursors import search_scope
 from shop.domain import (
     UNSET,
     CategoryChanges,
@@ -333,6 +335,41 @@ def product_ids(values: object) -> list[str]:
 def search_text(value: object) -> str:
     """Search text: 1-100 characters, matched literally; returned lower-cased."""
     return text("text", value, max_length=MAX_SEARCH_LENGTH).lower()
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A checked ``search``: the lower-cased needle and the optional filters."""
+
+    needle: str
+    category_id: str | None
+    min_price: Decimal | None
+    max_price: Decimal | None
+    in_stock_only: bool
+
+    @property
+    def scope(self) -> str:
+        """The cursor scope of this search (a cursor only fits the search that made it)."""
+        return search_scope(
+            self.needle, self.category_id, self.min_price, self.max_price, self.in_stock_only
+        )
+
+
+def search_query(
+    text: object,
+    category_id: object,
+    min_price: object,
+    max_price: object,
+    in_stock_only: object,
+) -> SearchQuery:
+    """Check ``search``'s arguments once, for every backend."""
+    return SearchQuery(
+        needle=search_text(text),
+        category_id=None if category_id is None else entity_id("category_id", category_id),
+        min_price=price_bound("min_price", min_price),
+        max_price=price_bound("max_price", max_price),
+        in_stock_only=boolean("in_stock_only", in_stock_only),
+    )
 
 
 def price_bound(field: str, value: object) -> Decimal | None:

@@ -12,12 +12,10 @@ import subprocess
 import sys
 import tempfile
 import threading
-from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any, Self
 
 from botocore.config import Config
@@ -26,12 +24,13 @@ from harness.provisioning.choice import DYNAMODB_ENDPOINT_ENV, LOCAL_REGION, Dyn
 from harness.provisioning.endpoints import DynamoEndpoint
 from harness.provisioning.errors import ProvisioningError
 from harness.provisioning.readiness import NotReady, log_tail, wait_until_ready
+from harness.provisioning.server import ProvisionedServer
 
 LOCAL_KEY = "testing"
 _PROBE_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1})
 
 
-class DynamoServer(ABC):
+class DynamoServer(ProvisionedServer):
     """A reachable DynamoDB API and how it was chosen."""
 
     kind: str = "?"
@@ -57,25 +56,6 @@ class DynamoServer(ABC):
             f"DynamoDB <- {self.kind}{' ' + self.version if self.version else ''} at {where} "
             f"(ready in {self.ready_seconds:.2f} s) [{self.reason}]"
         )
-
-    @abstractmethod
-    def start(self) -> Self:
-        """Start or reach the server; raise ProvisioningError if that fails."""
-
-    @abstractmethod
-    def stop(self) -> None:
-        """Stop the server and remove what was created; safe to call twice."""
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _wait(self, timeout: float) -> None:
         client = self.endpoint.client(_PROBE_CONFIG)

@@ -13,9 +13,8 @@ import shlex
 import shutil
 import subprocess
 import tempfile
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any, Literal, Self
 
 import pymysql
@@ -24,6 +23,7 @@ from harness.provisioning.choice import MYSQL_HINT, MYSQL_URL_ENV, MySQLChoice
 from harness.provisioning.endpoints import MySQLEndpoint
 from harness.provisioning.errors import ProvisioningError
 from harness.provisioning.readiness import NotReady, free_loopback_port, log_tail, wait_until_ready
+from harness.provisioning.server import ProvisionedServer
 
 CHARSET_OPTIONS = (
     "--character-set-server=utf8mb4",
@@ -44,7 +44,7 @@ SERVER_OPTIONS = (
 _BIND_RACE = ("Address already in use", "Do you already have another server running")
 
 
-class MySQLServer(ABC):
+class MySQLServer(ProvisionedServer):
     """A running MySQL-protocol server and how it was chosen."""
 
     kind: str = "?"
@@ -76,25 +76,6 @@ class MySQLServer(ABC):
 
     @abstractmethod
     def _details(self) -> str: ...
-
-    @abstractmethod
-    def start(self) -> Self:
-        """Start or reach the server; raise ProvisioningError if that fails."""
-
-    @abstractmethod
-    def stop(self) -> None:
-        """Stop the server and remove what was created; safe to call twice."""
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _read_version(self) -> None:
         with self.admin.connect() as conn, conn.cursor() as cur:

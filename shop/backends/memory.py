@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from shop import rules, validation
 from shop.clock import Clock, IdSource, SortableIds, SystemClock
-from shop.cursors import CursorCodec, search_scope
+from shop.cursors import CursorCodec
 from shop.domain import (
     UNSET,
     AlreadyExists,
@@ -376,12 +376,9 @@ class MemoryProductRepository(_Base):
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> Page[Product]:
-        needle = validation.search_text(text)
-        category = None if category_id is None else validation.entity_id("category_id", category_id)
-        low = validation.price_bound("min_price", min_price)
-        high = validation.price_bound("max_price", max_price)
-        validation.boolean("in_stock_only", in_stock_only)
-        scope = search_scope(needle, category, low, high, in_stock_only)
+        query = validation.search_query(text, category_id, min_price, max_price, in_stock_only)
+        needle, category, scope = query.needle, query.category_id, query.scope
+        low, high = query.min_price, query.max_price
 
         def matches(p: Product) -> bool:
             return (

@@ -15,7 +15,6 @@ from shop.backends.dynamodb.client import CONCURRENT_CHANGE, Item, serialize
 from shop.backends.dynamodb.errors import ConditionFailed, TransactionCancelled
 from shop.backends.dynamodb.items import product_from_item, product_item, user_from_item
 from shop.backends.dynamodb.values import iso, whole
-from shop.cursors import search_scope
 from shop.domain import (
     Conflict,
     InsufficientStock,
@@ -170,12 +169,9 @@ class DynamoProductRepository(Repository):
         so every page is full except the last; the cursor is the key of the page's last
         product. Results come in the table's (hash) order.
         """
-        needle = validation.search_text(text)
-        category = None if category_id is None else validation.entity_id("category_id", category_id)
-        low = validation.price_bound("min_price", min_price)
-        high = validation.price_bound("max_price", max_price)
-        validation.boolean("in_stock_only", in_stock_only)
-        scope = search_scope(needle, category, low, high, in_stock_only)
+        query = validation.search_query(text, category_id, min_price, max_price, in_stock_only)
+        needle, category, scope = query.needle, query.category_id, query.scope
+        low, high = query.min_price, query.max_price
         size, after = self._c.pager.start(scope, limit, cursor)
         expression = "(contains(#name, :q) OR contains(#description, :q))"
         names = {"#name": "name_lc", "#description": "description_lc"}

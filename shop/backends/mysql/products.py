@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from shop import validation
-from shop.cursors import search_scope
 from shop.domain import (
     InsufficientStock,
     NewProduct,
@@ -272,12 +271,9 @@ class MySQLProductRepository(MySQLRepository):
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> Page[Product]:
-        needle = validation.search_text(text)
-        category = None if category_id is None else validation.entity_id("category_id", category_id)
-        low = validation.price_bound("min_price", min_price)
-        high = validation.price_bound("max_price", max_price)
-        validation.boolean("in_stock_only", in_stock_only)
-        scope = search_scope(needle, category, low, high, in_stock_only)
+        query = validation.search_query(text, category_id, min_price, max_price, in_stock_only)
+        needle, category, scope = query.needle, query.category_id, query.scope
+        low, high = query.min_price, query.max_price
         size, position = paging.start(self._cursors, scope, limit, cursor)
         after = 0 if position is None else paging.id_key(position)
         category_key = None if category is None else parse_key(category)
