@@ -1,0 +1,1 @@
+"""Baseline and compatibility reports, the divergence ledger, and what the gate reads."""

@@ -1,0 +1,89 @@
+"""Assemble a tier's compatibility report from the case results of a run."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from harness.report.baseline import BaselineCheck
+from harness.report.ledger import Entry, Ledger, apply_ledger
+from harness.report.serialise import SCHEMA
+
+STATUSES = ("match", "mismatch", "noise", "accepted", "error", "not_run")
+
+
+def build_report(
+    *,
+    tier: str,
+    run: Mapping[str, Any],
+    results: Sequence[dict[str, Any]],
+    known_cases: Sequence[Mapping[str, Any]],
+    methods: Sequence[str],
+    ledger: Ledger,
+    baseline_check: BaselineCheck,
+    complete: bool,
+    incomplete_reasons: Iterable[str],
+    today: date,
+) -> dict[str, Any]:
+    """The compatibility report (schema ``parity-compatibility/1``, see docs/report-schema.md).
+
+    ``known_cases`` are all the target's cases (id, description, covers, source): those
+    without a result are listed as ``not_run``. ``results`` are changed in place by the
+    ledger (accepted differences move out of ``differences``).
+    """
+    used, expired = apply_ledger(ledger, results, today)
+    ran = {r["id"] for r in results}
+    not_run = [
+        {
+            "id": c["id"],
+            "description": c["description"],
+            "covers": list(c["covers"]),
+            "source": c["source"],
+            "tier": tier,
+            "status": "not_run",
+        }
+        for c in known_cases
+        if c["id"] not in ran
+    ]
+    cases = sorted([*results, *not_run], key=lambda c: c["id"])
+    counts = Counter(c["status"] for c in cases)
+    stale = [e for e in ledger.entries if e.index not in used and not e.expired(today)]
+    return {
+        "schema": SCHEMA,
+        "complete": complete,
+        "incomplete_reasons": list(incomplete_reasons),
+        "run": dict(run),
+        "summary": {"cases": len(cases), **{s: counts.get(s, 0) for s in STATUSES}},
+        "methods": _method_matrix(methods, cases),
+        "baseline_check": baseline_check.to_json(),
+        "ledger": {
+            "file": ledger.file,
+            "entries": len(ledger.entries),
+            "used": sorted(used),
+            "expired": [e.to_json() for e in expired],
+            "stale": [e.to_json() for e in stale] if complete else [],
+        },
+        "cases": cases,
+        "end": SCHEMA,
+    }
+
+
+def _method_matrix(methods: Sequence[str], cases: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for method in methods:
+        statuses = Counter(c["status"] for c in cases if method in c["covers"])
+        rows.append(
+            {
+                "method": method,
+                "cases": sum(statuses.values()),
+                **{s: statuses.get(s, 0) for s in STATUSES},
+            }
+        )
+    return rows
+
+
+def expired_messages(expired: Iterable[Entry]) -> list[str]:
+    """One line per expired ledger entry."""
+    return [f"ledger entry {e.index + 1} (line {e.line}) expired on {e.expires}" for e in expired]
