@@ -20,6 +20,8 @@ from harness.fixtures_servers import (
     provisioning_header_lines,
     provisioning_summary_lines,
 )
+from harness.report.build import STATUSES
+from harness.report.run import WORKER_KEY, absorb_worker, worker_payload, write_reports
 from harness.session import SESSION_KEY, ParitySession
 
 TIERS = ("unit", "integration", "e2e")
@@ -28,6 +30,12 @@ TIERS = ("unit", "integration", "e2e")
 def _backend_name(value: str) -> str:
     if not value or not value.replace("-", "").replace("_", "").isalnum():
         raise pytest.UsageError(f"expected a backend name such as mysql or dynamodb, got {value!r}")
+    return value
+
+
+def _directory(value: str) -> str:
+    if not value.strip():
+        raise pytest.UsageError("expected a directory path, got an empty string")
     return value
 
 
@@ -44,6 +52,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=_backend_name,
         default=None,
         help="backend checked against the baseline (default: the tier's, e.g. dynamodb)",
+    )
+    group.addoption(
+        "--parity-reports",
+        type=_directory,
+        default="reports",
+        help="where each tier's reports are written (<dir>/<tier>/; default: reports)",
+    )
+    group.addoption(
+        "--parity-baselines",
+        type=_directory,
+        default="reports/baselines",
+        help="the committed baselines and divergence ledger (default: reports/baselines)",
+    )
+    group.addoption(
+        "--parity-update-baseline",
+        action="store_true",
+        default=False,
+        help="rewrite the committed baseline of each tier run from this run's baseline side",
     )
     parser.addini("parity_target", "the target object, as package.module:ATTRIBUTE", default="")
 
@@ -138,6 +164,33 @@ def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str]
     ]
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Remember which contract cases were selected per tier (a complete run reports them all)."""
+    parity = session.config.stash.get(SESSION_KEY, None)
+    if parity is None:
+        return
+    for item in session.items:
+        callspec = getattr(item, "callspec", None)
+        case = callspec.params.get("parity_case") if callspec is not None else None
+        if isinstance(case, ContractCase):
+            tier = next((t for t in TIERS if item.get_closest_marker(t)), "unknown")
+            parity.selected.setdefault(tier, set()).add(case.id)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Workers hand their results to the controller; the controller writes the reports."""
+    config = session.config
+    parity = config.stash.get(SESSION_KEY, None)
+    if parity is None:
+        return
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[WORKER_KEY] = worker_payload(parity)
+        return
+    parity.written = write_reports(parity, config, exitstatus)
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """Say which MySQL and DynamoDB sources this run will use, and why."""
     return provisioning_header_lines()
@@ -145,8 +198,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: absent without pytest-xdist
 def pytest_testnodedown(node: Any, error: object) -> None:
-    """xdist controller: collect what each worker started."""
+    """xdist controller: collect what each worker started and the cases it ran."""
     absorb_worker_output(getattr(node, "workeroutput", {}))
+    parity = node.config.stash.get(SESSION_KEY, None)
+    if parity is not None:
+        absorb_worker(parity, node, error)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -157,7 +213,24 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         for line in lines:
             terminalreporter.write_line(line)
     parity = config.stash.get(SESSION_KEY, None)
-    if parity is not None and parity.results:
+    if parity is not None and parity.written:
+        terminalreporter.write_sep("-", "parity reports")
+        for tier_reports in parity.written:
+            summary = tier_reports.report["summary"]
+            state = "complete" if tier_reports.report["complete"] else "INCOMPLETE"
+            counts = ", ".join(f"{summary[k]} {k.replace('_', ' ')}" for k in STATUSES)
+            terminalreporter.write_line(
+                f"  {tier_reports.report['run']['tier']}: {state}; {counts}"
+            )
+            for reason in tier_reports.report["incomplete_reasons"]:
+                terminalreporter.write_line(f"    incomplete: {reason}", red=True)
+            for written in tier_reports.files:
+                terminalreporter.write_line(
+                    f"    {written.path} ({written.size:,} bytes, {written.seconds * 1000:.0f} ms)"
+                )
+            for failure in tier_reports.failures:
+                terminalreporter.write_line(f"    {failure}", red=True)
+    if parity is not None and parity.records:
         terminalreporter.write_sep("-", "parity contract coverage (method x cases)")
         for method, count in parity.coverage_table():
             terminalreporter.write_line(f"  {method:<28} {count:>3}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 
 from harness.contract.cases import ContractCase, registered_cases
 from harness.contract.runner import CaseResult, SeedCache, run_case
+from harness.report.serialise import result_json
 from harness.target import BackendFactory, Target, interface_methods, load_target
 
 SESSION_KEY = pytest.StashKey["ParitySession"]()
@@ -40,6 +42,14 @@ class ParitySession:
     candidate_option: str | None
     results: list[CaseResult] = field(default_factory=list)
     seed_cache: SeedCache = field(default_factory=dict)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    """Every result as report data (from this process and, on the controller, from workers)."""
+    selected: dict[str, set[str]] = field(default_factory=dict)
+    """Tier -> the case ids selected to run (what a complete run has results for)."""
+    lost_workers: list[str] = field(default_factory=list)
+    written: list[Any] = field(default_factory=list)
+    """The reports written at the end of the run (TierReports)."""
+    started_at: float = field(default_factory=time.time)
     _factories: dict[str, BackendFactory] = field(default_factory=dict)
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
@@ -119,6 +129,9 @@ class ParitySession:
             self.seed_cache,
         )
         self.results.append(result)
+        record = result_json(result, tier)
+        record["pair"] = [baseline, candidate]
+        self.records.append(record)
         return result
 
     def cost_line(self) -> str:
@@ -130,7 +143,7 @@ class ParitySession:
         total = running + canonical + comparing
         share = (canonical + comparing) / total * 100 if total else 0.0
         return (
-            f"parity: {len(self.results)} cases ran in {total:.2f} s; canonicalising "
+            f"parity: {len(self.records)} cases ran in {total:.2f} s; canonicalising "
             f"{canonical:.2f} s + comparing {comparing:.2f} s = {share:.1f} % of it"
         )
 

@@ -17,6 +17,7 @@ def write_atomically(path: Path, text: str) -> int:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(temp, 0o644)  # reports are meant to be read by anyone
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

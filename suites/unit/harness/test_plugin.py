@@ -70,11 +70,13 @@ class FakeTarget:
     case_modules = ("fake_cases",)
     domain_errors = (Missing,)
     write_methods = frozenset({"kv.put"})
-    backends = ("good", "shouting", "crashing", "noisy")
+    backends = ("good", "shouting", "crashing", "noisy", "down")
     default_pairs = {"unit": ("good", "good")}
 
     @contextmanager
     def open_backend(self, name, resources):
+        if name == "down":
+            raise ConnectionError("the server is not answering")
         yield Factory(name)
 
     def seed(self, repos, dataset):

@@ -1,0 +1,118 @@
+"""End of a run: gather results (from xdist workers too) and write each tier's reports."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, date, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.report.files import TierReports, write_tier_reports
+from harness.session import ParitySession
+from harness.target import interface_methods
+
+WORKER_KEY = "parity_results"
+TRUSTED_EXITS = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+
+
+def worker_payload(parity: ParitySession) -> str:
+    """What an xdist worker sends the controller: its results and what it selected."""
+    return json.dumps(
+        {
+            "records": parity.records,
+            "selected": {t: sorted(ids) for t, ids in parity.selected.items()},
+        }
+    )
+
+
+def absorb_worker(parity: ParitySession, node: Any, error: object) -> None:
+    """Controller: take a finished worker's results; a worker lost mid-run is remembered."""
+    name = getattr(getattr(node, "gateway", None), "id", "worker")
+    payload = getattr(node, "workeroutput", {}).get(WORKER_KEY)
+    if error is not None or payload is None:
+        parity.lost_workers.append(f"{name} went down before reporting ({error or 'no output'})")
+        return
+    data = json.loads(payload)
+    parity.records.extend(data["records"])
+    for tier, ids in data["selected"].items():
+        parity.selected.setdefault(tier, set()).update(ids)
+
+
+def write_reports(
+    parity: ParitySession, config: pytest.Config, exitstatus: int
+) -> list[TierReports]:
+    """Write the reports of every tier that selected contract cases."""
+    reports_dir = Path(config.getoption("parity_reports"))
+    baselines_dir = Path(config.getoption("parity_baselines"))
+    target = parity.target
+    known = [
+        {"id": c.id, "description": c.description, "covers": list(c.covers), "source": c.source}
+        for c in parity.cases()
+    ]
+    methods = interface_methods(target.interfaces)
+    written = []
+    for tier in sorted(parity.selected):
+        records = [r for r in parity.records if r["tier"] == tier]
+        missing = parity.selected[tier] - {r["id"] for r in records}
+        reasons = list(parity.lost_workers)
+        if exitstatus not in TRUSTED_EXITS:
+            reasons.append(
+                f"pytest ended with exit status {int(exitstatus)} ({_exit_name(exitstatus)})"
+            )
+        if missing:
+            reasons.append(
+                f"{len(missing)} selected case{'s' if len(missing) != 1 else ''} produced no "
+                f"result (crashed or interrupted): {', '.join(sorted(missing)[:10])}"
+            )
+        pair = records[0]["pair"] if records else list(parity.pair_for(tier))
+        finished = time.time()
+        run: dict[str, Any] = {
+            "tier": tier,
+            "target": getattr(target, "name", "target"),
+            "baseline": pair[0],
+            "candidate": pair[1],
+            "started_at": _iso(parity.started_at),
+            "finished_at": _iso(finished),
+            "seconds": round(finished - parity.started_at, 3),
+            "workers": int(getattr(config.option, "numprocesses", 0) or 1),
+            "parity_version": _version(),
+            "provisioning": [],
+        }
+        written.append(
+            write_tier_reports(
+                tier=tier,
+                reports_dir=reports_dir,
+                baselines_dir=baselines_dir,
+                run=run,
+                results=records,
+                known_cases=known,
+                methods=methods,
+                update_baseline=bool(config.getoption("parity_update_baseline")),
+                complete=not reasons,
+                incomplete_reasons=reasons,
+                today=date.today(),
+            )
+        )
+    return written
+
+
+def _iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _exit_name(status: int) -> str:
+    try:
+        return pytest.ExitCode(status).name.lower().replace("_", " ")
+    except ValueError:
+        return "unknown"
+
+
+def _version() -> str:
+    try:
+        return version("parity")
+    except PackageNotFoundError:
+        return "unknown"
