@@ -6,6 +6,7 @@ Options share the ``--parity-`` prefix; the target is named by the ``parity_targ
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from harness.report.run import WORKER_KEY, absorb_worker, worker_payload, write_
 from harness.session import SESSION_KEY, ParitySession
 
 TIERS = ("unit", "integration", "e2e")
+RESULT_KEY = pytest.StashKey[CaseResult]()
 
 
 def _backend_name(value: str) -> str:
@@ -126,6 +128,7 @@ def parity_check(request: pytest.FixtureRequest) -> Callable[[ContractCase], Obs
 
     def check(case: ContractCase) -> Observed:
         result = parity.run(case, tier, request)
+        request.node.stash[RESULT_KEY] = result
         if result.status is CaseStatus.ERROR:
             pytest.fail(f"case {case.id} could not be compared: {result.error}", pytrace=False)
         return Observed(result)
@@ -147,6 +150,22 @@ class Observed:
 
     def __repr__(self) -> str:
         return f"<{self.result.case.id}: {self.result.status.value}>"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """With pytest-html active, attach each contract case's labelled diff to its report."""
+    outcome = yield
+    result = item.stash.get(RESULT_KEY, None)
+    html_plugin = item.config.pluginmanager.getplugin("html")
+    if call.when != "call" or result is None or html_plugin is None:
+        return
+    report = outcome.get_result()
+    base, cand = result.baseline, result.candidate
+    text = render(result.comparison, base.backend, cand.backend, base.labels) or "no differences"
+    heading = f"{result.status.value}: {cand.backend} vs {base.backend}"
+    body = html.escape(f"{heading}\n{text}\nsuspects: {', '.join(result.suspects) or '-'}")
+    report.extras = [*getattr(report, "extras", []), html_plugin.extras.html(f"<pre>{body}</pre>")]
 
 
 def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str] | None:
