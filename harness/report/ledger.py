@@ -16,7 +16,8 @@ matched nothing in a complete run is reported as stale.
 
 from __future__ import annotations
 
-import fnmatch
+import functools
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ class Entry:
             return False
         if self.method is not None and self.method != step_call:
             return False
-        return fnmatch.fnmatchcase(path, self.path)
+        return _glob(self.path).fullmatch(path) is not None
 
     def to_json(self) -> dict[str, Any]:
         """The entry as report data."""
@@ -169,6 +170,14 @@ def apply_ledger(
             case["status"] = "accepted"
     expired = [e for e in ledger.entries if e.expired(today)]
     return used, expired
+
+
+@functools.cache
+def _glob(pattern: str) -> re.Pattern[str]:
+    """``*`` (any run of characters) and ``?`` (one character) are the only wildcards, so
+    paths like ``[3].value.*`` match literally (fnmatch would read ``[3]`` as a set)."""
+    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile("".join(parts), re.DOTALL)
 
 
 def _step_call(path: str, labels: list[str]) -> str | None:

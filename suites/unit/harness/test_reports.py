@@ -142,3 +142,14 @@ def test_every_report_file_is_valid_and_free_of_secrets(project: pytest.Pytester
     assert {p.name for p in written} >= {"compatibility.json", "baseline.json"}
     for path in written:
         assert "scrypt$" not in path.read_text(encoding="utf-8")
+
+
+def test_ledger_paths_match_step_indexes_literally() -> None:
+    from datetime import date
+
+    from harness.report.ledger import Entry
+
+    entry = Entry(0, 1, "c", None, "[3].value.*", "r", "o", date(2099, 1, 1))
+    assert entry.matches("c", None, "[3].value.email")
+    assert not entry.matches("c", None, "3.value.email")
+    assert not entry.matches("c", None, "[4].value.email")

@@ -1,0 +1,162 @@
+"""The compatibility report as one self-contained HTML page (``compatibility.html``).
+
+The page is rendered with Jinja2 (autoescape on) from ``harness/templates/compatibility.html.j2``.
+Summary, method matrix and the list of cases are rendered here; the detail of each case
+(differences, timings, the two sides' observations side by side) is rendered lazily in the
+browser from one embedded JSON blob, so a report of several megabytes stays fast to open.
+The page needs no network: CSS and JS are inline and it works from ``file://``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+STATUSES = ("match", "mismatch", "noise", "accepted", "error", "not_run")
+STATUS_LABELS = {
+    "match": "match",
+    "mismatch": "mismatch",
+    "noise": "noise",
+    "accepted": "accepted",
+    "error": "error",
+    "not_run": "not run",
+}
+# what a reader of a case does not need and the page would only carry around
+_SIDE_KEYS_DROPPED = frozenset({"raw"})
+_REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+
+
+def render_html(report: Mapping[str, Any], *, source_root: Path | None = None) -> str:
+    """The report as one HTML page (inline CSS and JS, no network).
+
+    ``source_root`` is where relative case sources (``suites/contract/x.py:12``) are found,
+    for the links to them; by default the repository this package lives in.
+    """
+    root = source_root if source_root is not None else _REPOSITORY_ROOT
+    run: Mapping[str, Any] = report.get("run") or {}
+    cases: Sequence[Mapping[str, Any]] = report.get("cases") or []
+    summary: Mapping[str, Any] = report.get("summary") or {}
+    counts = {
+        s: int(summary.get(s, sum(1 for c in cases if c.get("status") == s))) for s in STATUSES
+    }
+    total = int(summary.get("cases", len(cases)))
+    rows = [_case_row(i, case) for i, case in enumerate(cases)]
+    repositories = sorted({r for row in rows for r in row["repositories"]})
+    data = {
+        "baseline": str(run.get("baseline") or "baseline"),
+        "candidate": str(run.get("candidate") or "candidate"),
+        "statusLabels": STATUS_LABELS,
+        "cases": [_case_data(case, root) for case in cases],
+    }
+    template = _environment().get_template("compatibility.html.j2")
+    return template.render(
+        report=report,
+        run=run,
+        complete=bool(report.get("complete", False)) and report.get("end") is not None,
+        incomplete_reasons=list(report.get("incomplete_reasons") or []),
+        ended=report.get("end") is not None,
+        statuses=STATUSES,
+        status_labels=STATUS_LABELS,
+        counts=counts,
+        total=total,
+        method_groups=_method_groups(report.get("methods") or []),
+        baseline_check=report.get("baseline_check") or {},
+        ledger=report.get("ledger") or {},
+        rows=rows,
+        repositories=repositories,
+        data=data,
+    )
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # keep the observations' key order (the order the backends' values had)
+    env.policies["json.dumps_kwargs"] = {"sort_keys": False}
+    env.filters["plural"] = plural
+    env.filters["duration"] = duration
+    return env
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 case``, ``2 cases``."""
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+def duration(seconds: object) -> str:
+    """A readable duration: ``850 µs``, ``12.3 ms``, ``4.20 s``, ``3 min 05 s``."""
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool):
+        return "?"
+    if seconds < 0.001:
+        return f"{seconds * 1_000_000:.0f} µs"
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms"
+    if seconds < 60:
+        return f"{seconds:.2f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def _repositories(covers: Iterable[str], case_id: str) -> list[str]:
+    found = sorted({c.split(".", 1)[0] for c in covers if c})
+    return found or [case_id.split(".", 1)[0].split(":", 1)[0]]
+
+
+def _case_row(index: int, case: Mapping[str, Any]) -> dict[str, Any]:
+    case_id = str(case.get("id", ""))
+    covers = [str(c) for c in case.get("covers") or []]
+    return {
+        "index": index,
+        "id": case_id,
+        "status": str(case.get("status", "error")),
+        "covers": covers,
+        "suspects": [str(s) for s in case.get("suspects") or []],
+        "repositories": _repositories(covers, case_id),
+        "differences": len(case.get("differences") or []),
+    }
+
+
+def _case_data(case: Mapping[str, Any], root: Path) -> dict[str, Any]:
+    out = {k: v for k, v in case.items() if k not in ("baseline", "candidate")}
+    for side in ("baseline", "candidate"):
+        value = case.get(side)
+        if isinstance(value, Mapping):
+            out[side] = {k: v for k, v in value.items() if k not in _SIDE_KEYS_DROPPED}
+    out["source_href"] = _source_href(case.get("source"), root)
+    return out
+
+
+def _source_href(source: object, root: Path) -> str | None:
+    """A file:// URL for ``path:line`` (the line is not part of a file URL)."""
+    if not isinstance(source, str) or not source:
+        return None
+    path, _, line = source.rpartition(":")
+    if not path or not line.isdigit():
+        path = source
+    file = Path(path)
+    if not file.is_absolute():
+        file = root / file
+    return file.as_uri()
+
+
+def _method_groups(methods: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of the method matrix grouped by repository (``users`` of ``users.create``)."""
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for row in methods:
+        name = str(row.get("method", ""))
+        groups.setdefault(name.split(".", 1)[0], []).append(row)
+    out = []
+    for repository, rows in groups.items():
+        totals = {s: sum(int(r.get(s, 0)) for r in rows) for s in (*STATUSES, "cases")}
+        out.append({"repository": repository, "rows": rows, "totals": totals})
+    return out
