@@ -7,6 +7,7 @@ Options share the ``--parity-`` prefix; the target is named by the ``parity_targ
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +31,7 @@ RESULT_KEY = pytest.StashKey[CaseResult]()
 
 
 def _backend_name(value: str) -> str:
-    if not value or not value.replace("-", "").replace("_", "").isalnum():
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:+-]{0,99}", value):
         raise pytest.UsageError(f"expected a backend name such as mysql or dynamodb, got {value!r}")
     return value
 

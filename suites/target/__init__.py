@@ -108,7 +108,16 @@ class ShopTarget:
         ValidationError,
     )
     write_methods = WRITE_METHODS
-    backends = backends.BACKENDS
+
+    @property
+    def backends(self) -> tuple[str, ...]:
+        """Backend names: the four real ones, plus ``mutant:<name>`` (DynamoDB in-process
+        with one planted incompatibility, see suites/unit/mutants.py) to see the suite and
+        the gate catch a known bug."""
+        from suites.unit.mutants import MUTANTS
+
+        return (*backends.BACKENDS, *(f"mutant:{m.name}" for m in MUTANTS))
+
     default_pairs: Mapping[str, tuple[str, str]] = {
         "unit": ("memory", "dynamodb-inprocess"),
         "integration": ("mysql", "dynamodb"),

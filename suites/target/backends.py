@@ -159,6 +159,17 @@ def open_backend(name: str, resources: Resources) -> Iterator[BackendFactory]:
             yield factory
         finally:
             factory.close()
+    elif name.startswith("mutant:"):
+        from harness.provisioning import moto_in_process
+        from suites.unit.mutants import MUTANTS, MutantFactory
+
+        mutant = next(m for m in MUTANTS if f"mutant:{m.name}" == name)
+        with moto_in_process():
+            planted = MutantFactory(IN_PROCESS_SETTINGS, mutant)
+            try:
+                yield planted
+            finally:
+                planted.close()
     else:
         raise ValueError(f"shop target: no backend {name!r}; expected one of {BACKENDS}")
 
