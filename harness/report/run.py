@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from harness.fixtures_servers import provisioning_summary_lines
 from harness.report.files import TierReports, write_tier_reports
 from harness.session import ParitySession
 from harness.target import interface_methods
@@ -80,7 +81,7 @@ def write_reports(
             "seconds": round(finished - parity.started_at, 3),
             "workers": int(getattr(config.option, "numprocesses", 0) or 1),
             "parity_version": _version(),
-            "provisioning": [],
+            "provisioning": provisioning_summary_lines(),
         }
         written.append(
             write_tier_reports(
