@@ -24,9 +24,8 @@ from harness.fixtures_servers import (
 )
 from harness.report.build import STATUSES
 from harness.report.run import WORKER_KEY, absorb_worker, worker_payload, write_reports
-from harness.session import SESSION_KEY, ParitySession
+from harness.session import SESSION_KEY, TIERS, ParitySession
 
-TIERS = ("unit", "integration", "e2e")
 RESULT_KEY = pytest.StashKey[CaseResult]()
 
 
@@ -75,6 +74,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="rewrite the committed baseline of each tier run from this run's baseline side",
     )
     parser.addini("parity_target", "the target object, as package.module:ATTRIBUTE", default="")
+    for tier in TIERS:
+        parser.addini(
+            f"parity_target_{tier}",
+            f"the {tier} tier's own target (default: parity_target)",
+            default="",
+        )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -88,18 +93,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     parity = session.config.stash.get(SESSION_KEY, None)
     if parity is None:
         return
-    unknown = parity.unknown_covers()
-    if unknown:
-        raise pytest.UsageError(
-            "parity: these cases claim to cover methods the interfaces do not have: "
-            + "; ".join(unknown)
-        )
-    missing = parity.uncovered_methods()
-    if missing:
-        raise pytest.UsageError(
-            f"parity: contract coverage is incomplete: no case covers {', '.join(missing)}; "
-            "add a @case for each"
-        )
+    for target in parity.all_targets():
+        unknown = parity.unknown_covers(target)
+        if unknown:
+            raise pytest.UsageError(
+                "parity: these cases claim to cover methods the interfaces do not have: "
+                + "; ".join(unknown)
+            )
+        missing = parity.uncovered_methods(target)
+        if missing:
+            raise pytest.UsageError(
+                f"parity: contract coverage is incomplete: no case covers {', '.join(missing)}; "
+                "add a @case for each"
+            )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -111,7 +117,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             "parity: a test asks for parity_case but no target is configured; "
             "set parity_target in pytest.ini"
         )
-    cases = parity.cases()
+    tier = next((t for t in TIERS if metafunc.definition.get_closest_marker(t)), None)
+    cases = parity.cases(tier)
     metafunc.parametrize("parity_case", cases, ids=[c.id for c in cases])
 
 
@@ -251,11 +258,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             for failure in tier_reports.failures:
                 terminalreporter.write_line(f"    {failure}", red=True)
     if parity is not None and parity.records:
-        terminalreporter.write_sep("-", "parity contract coverage (method x cases)")
-        for method, count in parity.coverage_table():
-            terminalreporter.write_line(f"  {method:<28} {count:>3}")
-        cases = len(parity.cases())
-        terminalreporter.write_line(f"  {cases} cases over {len(parity.coverage_table())} methods")
+        for tier in sorted({r["tier"] for r in parity.records}):
+            terminalreporter.write_sep("-", f"parity {tier} coverage (method x cases)")
+            table = parity.coverage_table(tier)
+            for method, count in table:
+                terminalreporter.write_line(f"  {method:<28} {count:>3}")
+            terminalreporter.write_line(
+                f"  {len(parity.cases(tier))} cases over {len(table)} methods"
+            )
         terminalreporter.write_line(parity.cost_line())
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         terminalreporter.write_line(

@@ -16,6 +16,7 @@ from harness.report.serialise import result_json
 from harness.target import BackendFactory, Target, interface_methods, load_target
 
 SESSION_KEY = pytest.StashKey["ParitySession"]()
+TIERS = ("unit", "integration", "e2e")
 
 
 class LazyResources:
@@ -50,7 +51,9 @@ class ParitySession:
     written: list[Any] = field(default_factory=list)
     """The reports written at the end of the run (TierReports)."""
     started_at: float = field(default_factory=time.time)
-    _factories: dict[str, BackendFactory] = field(default_factory=dict)
+    tier_targets: dict[str, Target] = field(default_factory=dict)
+    """Tiers with a target of their own (``parity_target_<tier>``); others use ``target``."""
+    _factories: dict[tuple[str, str], BackendFactory] = field(default_factory=dict)
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     @classmethod
@@ -68,38 +71,59 @@ class ParitySession:
             config.getoption("parity_baseline"),
             config.getoption("parity_candidate"),
         )
+        for tier in TIERS:
+            tier_spec = str(config.getini(f"parity_target_{tier}") or "")
+            if tier_spec:
+                try:
+                    session.tier_targets[tier] = load_target(tier_spec)
+                except ValueError as error:
+                    raise pytest.UsageError(f"parity_target_{tier}: {error}") from None
+        names = [n for t in session.all_targets() for n in t.backends]
         for option, value in (
             ("--parity-baseline", session.baseline_option),
             ("--parity-candidate", session.candidate_option),
         ):
-            if value is not None and value not in target.backends:
+            if value is not None and value not in names:
                 raise pytest.UsageError(
-                    f"{option}: expected one of {', '.join(target.backends)}, got {value!r}"
+                    f"{option}: expected one of {', '.join(names)}, got {value!r}"
                 )
         return session
 
-    def cases(self) -> list[ContractCase]:
-        """The target's contract cases."""
-        return registered_cases(self.target.case_modules)
+    def all_targets(self) -> list[Target]:
+        """The default target and every tier's own, each once."""
+        unique: dict[int, Target] = {id(self.target): self.target}
+        for target in self.tier_targets.values():
+            unique.setdefault(id(target), target)
+        return list(unique.values())
 
-    def uncovered_methods(self) -> list[str]:
-        """Interface methods that no case covers."""
-        covered = {m for c in self.cases() for m in c.covers}
-        return [m for m in interface_methods(self.target.interfaces) if m not in covered]
+    def target_for(self, tier: str | None) -> Target:
+        """The target a tier runs (its own, or the default)."""
+        return self.tier_targets.get(tier or "", self.target)
 
-    def unknown_covers(self) -> list[str]:
+    def cases(self, tier: str | None = None) -> list[ContractCase]:
+        """The contract cases of a tier's target."""
+        return registered_cases(self.target_for(tier).case_modules)
+
+    def uncovered_methods(self, target: Target) -> list[str]:
+        """Interface methods of ``target`` that no case covers."""
+        covered = {m for c in registered_cases(target.case_modules) for m in c.covers}
+        return [m for m in interface_methods(target.interfaces) if m not in covered]
+
+    def unknown_covers(self, target: Target) -> list[str]:
         """``case -> method`` pairs naming a method the interfaces don't have."""
-        known = set(interface_methods(self.target.interfaces))
-        return [f"{c.id} -> {m}" for c in self.cases() for m in c.covers if m not in known]
+        known = set(interface_methods(target.interfaces))
+        cases = registered_cases(target.case_modules)
+        return [f"{c.id} -> {m}" for c in cases for m in c.covers if m not in known]
 
-    def coverage_table(self) -> list[tuple[str, int]]:
-        """Each interface method and how many cases cover it."""
-        counts = Counter(m for c in self.cases() for m in c.covers)
-        return [(m, counts[m]) for m in interface_methods(self.target.interfaces)]
+    def coverage_table(self, tier: str | None = None) -> list[tuple[str, int]]:
+        """Each interface method of a tier's target and how many cases cover it."""
+        target = self.target_for(tier)
+        counts = Counter(m for c in self.cases(tier) for m in c.covers)
+        return [(m, counts[m]) for m in interface_methods(target.interfaces)]
 
     def pair_for(self, tier: str) -> tuple[str, str]:
         """(baseline, candidate) for ``tier``, with the command-line options taking priority."""
-        default = self.target.default_pairs.get(tier)
+        default = self.target_for(tier).default_pairs.get(tier)
         baseline = self.baseline_option or (default[0] if default else None)
         candidate = self.candidate_option or (default[1] if default else None)
         if baseline is None or candidate is None:
@@ -109,23 +133,25 @@ class ParitySession:
             )
         return baseline, candidate
 
-    def factory(self, name: str, request: pytest.FixtureRequest) -> BackendFactory:
-        """The session's factory for backend ``name``, opened on first use."""
-        if name not in self._factories:
+    def factory(
+        self, name: str, request: pytest.FixtureRequest, tier: str | None = None
+    ) -> BackendFactory:
+        """The session's factory for backend ``name`` of a tier's target, opened on first use."""
+        target = self.target_for(tier)
+        key = (getattr(target, "name", str(id(target))), name)
+        if key not in self._factories:
             resources = LazyResources(request)
-            self._factories[name] = self._stack.enter_context(
-                self.target.open_backend(name, resources)
-            )
-        return self._factories[name]
+            self._factories[key] = self._stack.enter_context(target.open_backend(name, resources))
+        return self._factories[key]
 
     def run(self, case: ContractCase, tier: str, request: pytest.FixtureRequest) -> CaseResult:
         """Run ``case`` on the tier's pair and keep the result."""
         baseline, candidate = self.pair_for(tier)
         result = run_case(
             case,
-            self.target,
-            (baseline, self.factory(baseline, request)),
-            (candidate, self.factory(candidate, request)),
+            self.target_for(tier),
+            (baseline, self.factory(baseline, request, tier)),
+            (candidate, self.factory(candidate, request, tier)),
             self.seed_cache,
         )
         self.results.append(result)

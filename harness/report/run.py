@@ -49,14 +49,14 @@ def write_reports(
     """Write the reports of every tier that selected contract cases."""
     reports_dir = Path(config.getoption("parity_reports"))
     baselines_dir = Path(config.getoption("parity_baselines"))
-    target = parity.target
-    known = [
-        {"id": c.id, "description": c.description, "covers": list(c.covers), "source": c.source}
-        for c in parity.cases()
-    ]
-    methods = interface_methods(target.interfaces)
     written = []
     for tier in sorted(parity.selected):
+        target = parity.target_for(tier)
+        known = [
+            {"id": c.id, "description": c.description, "covers": list(c.covers), "source": c.source}
+            for c in parity.cases(tier)
+        ]
+        methods = interface_methods(target.interfaces)
         records = [r for r in parity.records if r["tier"] == tier]
         missing = parity.selected[tier] - {r["id"] for r in records}
         reasons = list(parity.lost_workers)

@@ -148,7 +148,7 @@ def test_identical_backends_agree_and_the_coverage_table_is_printed(
     result = project.runpytest("-p", "no:randomly")
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(
-        ["*parity contract coverage*", "*kv.get*2*", "*3 cases over 3 methods*"]
+        ["*parity unit coverage*", "*kv.get*2*", "*3 cases over 3 methods*"]
     )
 
 
