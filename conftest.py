@@ -1,3 +1,3 @@
-"""Repository root: loads the shop backends plugin and pytester (logic lives in plugins)."""
+"""Repository root: loads the test plugins (all logic lives in them)."""
 
-pytest_plugins = ("suites.shop_backends", "pytester")
+pytest_plugins = ("suites.shop_backends", "suites.unit.api.api_shop", "pytester")

@@ -23,6 +23,7 @@ import dataclasses
 import enum
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -31,6 +32,8 @@ from typing import Any
 
 Canonical = Any
 """A canonical value: None, bool-free ints, str, lists, and str-keyed dicts."""
+
+_QUOTED = re.compile(r"'([^'\s]{1,64})'")
 
 SECRET_DIGEST_PREFIX = "secret:sha256:"  # noqa: S105 - a label, not a password
 
@@ -57,6 +60,9 @@ class CanonicalRules:
     secret_fields: frozenset[str] = frozenset()
     unordered: Mapping[str, frozenset[str]] = field(default_factory=dict)
     error_fields: Callable[[BaseException], Mapping[str, Any]] | None = None
+    prose_fields: frozenset[str] = frozenset()
+    """Free-text fields (error messages) in which quoted ids already seen are masked as
+    ``'<id>'``: raw ids differ between backends, the structured fields carry them aligned."""
 
 
 class SymbolTable:
@@ -75,6 +81,10 @@ class SymbolTable:
             found = f"{kind}#{self._counts[kind]}"
             self._symbols[key] = found
         return found
+
+    def seen(self, raw: str) -> bool:
+        """Whether ``raw`` was seen as an id of any kind."""
+        return any(key[1] == raw for key in self._symbols)
 
     def known(self, kind: str, raw: object) -> str | None:
         """The symbol for ``raw`` if it has one already."""
@@ -148,7 +158,10 @@ class Canonicaliser:
                 path,
             )
         if isinstance(value, Mapping):
-            return self._record(None, {str(k): v for k, v in value.items()}, unordered, path)
+            fields = {str(k): v for k, v in value.items()}
+            declared = fields.pop("$type", None)  # JSON that says what it is (e.g. an API body)
+            type_name = declared if isinstance(declared, str) else None
+            return self._record(type_name, fields, unordered, path)
         if isinstance(value, set | frozenset):
             items = [self.value(v, kind=kind) for v in value]
             return sorted(items, key=_sort_key)
@@ -166,6 +179,8 @@ class Canonicaliser:
         out: dict[str, Canonical] = {}
         if type_name is not None:
             out["$type"] = type_name
+        entity = fields.get("entity")
+        key_kind = self.rules.id_kinds_by_entity.get(entity) if isinstance(entity, str) else None
         for name, item in fields.items():
             sub = f"{path}.{name}" if path else name
             if name in self.rules.opaque_fields:
@@ -176,6 +191,12 @@ class Canonicaliser:
                 name == "id" and type_name is not None and type_name in self.rules.id_kinds_by_type
             ):
                 out[name] = self.value(item, kind=self.rules.id_kinds_by_type[type_name])
+            elif name == "key" and key_kind is not None:
+                out[name] = self.value(item, kind=key_kind)
+            elif name in self.rules.prose_fields and isinstance(item, str):
+                out[name] = _QUOTED.sub(
+                    lambda m: "'<id>'" if self.symbols.seen(m.group(1)) else m.group(0), item
+                )
             else:
                 kind = self.rules.id_kinds_by_field.get(name)
                 out[name] = self.value(item, kind=kind, unordered=unordered, path=sub)

@@ -1,0 +1,108 @@
+"""A web application started as a real process on a free loopback port.
+
+The e2e tier starts the system under test once per backend (``uvicorn ... --port {port}``),
+polls its health URL until it answers, keeps its log, and stops it at the end. A start
+failure shows the command, the exit status and the tail of the log.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO, Self
+
+from harness.provisioning.errors import ProvisioningError
+from harness.provisioning.readiness import NotReady, free_loopback_port, log_tail, wait_until_ready
+from harness.provisioning.server import ProvisionedServer
+
+
+class AppServer(ProvisionedServer):
+    """``command`` (``{port}`` is replaced by a free port) run with ``env`` added."""
+
+    def __init__(
+        self,
+        name: str,
+        command: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        health_path: str = "/health",
+        timeout: float = 30.0,
+    ) -> None:
+        self.name = name
+        self.command = list(command)
+        self.env = dict(env)
+        self.health_path = health_path
+        self.timeout = timeout
+        self.port = 0
+        self.ready_seconds = 0.0
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+        self.log_path = Path(tempfile.mkstemp(prefix=f"parity-{name}-", suffix=".log")[1])
+
+    @property
+    def url(self) -> str:
+        """The base URL the app answers on."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Self:
+        """Start the process and wait until its health URL answers 200."""
+        self.port = free_loopback_port()
+        argv = [part.replace("{port}", str(self.port)) for part in self.command]
+        self._log = self.log_path.open("wb")
+        self._process = subprocess.Popen(  # noqa: S603 - argv from the target, no shell
+            argv,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **self.env},
+        )
+        try:
+            self.ready_seconds = wait_until_ready(
+                self._health, timeout=self.timeout, died=self._died
+            )
+        except NotReady as failure:
+            self.stop()
+            raise ProvisioningError(
+                f"the {self.name} app did not start",
+                expected=f"{self.url}{self.health_path} to answer 200 within {self.timeout:g} s",
+                observed=(
+                    f"{failure}\ncommand: {shlex.join(argv)}\n"
+                    f"log ({self.log_path}):\n{log_tail(self.log_path)}"
+                ),
+                hint="run the command by hand with the same environment to see the error",
+            ) from None
+        return self
+
+    def _health(self) -> None:
+        with urllib.request.urlopen(f"{self.url}{self.health_path}", timeout=2) as answer:  # noqa: S310 - our own loopback URL
+            if answer.status != 200:
+                raise RuntimeError(f"health answered {answer.status}")
+
+    def _died(self) -> str | None:
+        if self._process is None:
+            return "never started"
+        status = self._process.poll()
+        return None if status is None else f"exited with status {status}"
+
+    def log_text(self) -> str:
+        """The app's log so far (to show when a test fails)."""
+        return log_tail(self.log_path, lines=60)
+
+    def stop(self) -> None:
+        """Stop the process (terminate, then kill after 10 s); safe to call twice."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=10)
+        self._process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
