@@ -115,9 +115,13 @@ def secret_digest(value: object) -> str:
 class Canonicaliser:
     """Turns one run's observations into canonical form (one instance per run of a case)."""
 
-    def __init__(self, rules: CanonicalRules, symbols: SymbolTable | None = None) -> None:
+    def __init__(
+        self, rules: CanonicalRules, symbols: SymbolTable | None = None, scrub: str = ""
+    ) -> None:
         self.rules = rules
         self.symbols = symbols if symbols is not None else SymbolTable()
+        self.scrub = scrub
+        """A run-specific marker (``run.unique``'s nonce) replaced by ``{run}`` in text."""
 
     def value(
         self,
@@ -129,9 +133,16 @@ class Canonicaliser:
     ) -> Canonical:
         """The canonical form of ``value``; ``kind`` marks it as an id of that kind."""
         if kind is not None and isinstance(value, str | int) and not isinstance(value, bool):
-            return self.symbols.symbol(kind, value)
-        if value is None or isinstance(value, str):
+            raw = (
+                value.replace(self.scrub, "{run}")
+                if self.scrub and isinstance(value, str)
+                else value
+            )
+            return self.symbols.symbol(kind, raw)
+        if value is None:
             return value
+        if isinstance(value, str):
+            return value.replace(self.scrub, "{run}") if self.scrub else value
         if isinstance(value, bool):
             return {"$bool": value}
         if isinstance(value, enum.Enum):
@@ -194,9 +205,10 @@ class Canonicaliser:
             elif name == "key" and key_kind is not None:
                 out[name] = self.value(item, kind=key_kind)
             elif name in self.rules.prose_fields and isinstance(item, str):
-                out[name] = _QUOTED.sub(
+                masked = _QUOTED.sub(
                     lambda m: "'<id>'" if self.symbols.seen(m.group(1)) else m.group(0), item
                 )
+                out[name] = masked.replace(self.scrub, "{run}") if self.scrub else masked
             else:
                 kind = self.rules.id_kinds_by_field.get(name)
                 out[name] = self.value(item, kind=kind, unordered=unordered, path=sub)
@@ -212,7 +224,8 @@ class Canonicaliser:
 
     def _peek(self, item: object, kind: str | None) -> Canonical:
         """The canonical form of ``item`` without numbering any new id (new ids masked)."""
-        return Canonicaliser(self.rules, _PeekSymbols(self.symbols)).value(item, kind=kind)
+        peek = Canonicaliser(self.rules, _PeekSymbols(self.symbols), self.scrub)
+        return peek.value(item, kind=kind)
 
     def _error(self, error: BaseException) -> dict[str, Canonical]:
         extract = self.rules.error_fields

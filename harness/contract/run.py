@@ -56,6 +56,7 @@ class Run:
         domain_errors: tuple[type[BaseException], ...],
         clock: DeterministicClock,
         seeded: Mapping[str, Any],
+        nonce: str = "",
     ) -> None:
         self.repositories = repositories
         self.seeded = seeded
@@ -64,6 +65,7 @@ class Run:
         self._interfaces = interfaces
         self._domain_errors = domain_errors
         self._clock = clock
+        self.nonce = nonce
 
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call ``repo.method`` with these arguments; record and return its result.
@@ -112,6 +114,18 @@ class Run:
                 break
         self._record(method, bound, RETURNED, {"items": items, "page_sizes": sizes}, drained=True)
         return items
+
+    def unique(self, text: str) -> str:
+        """``text`` made unique to this run (emails get ``+<nonce>``, names `` <nonce>``).
+
+        Use it for data that must not collide with earlier runs on a long-lived
+        deployment; the nonce is replaced by ``{run}`` before comparing, so both sides
+        still compare equal.
+        """
+        if not self.nonce:
+            return text
+        local, at, domain = text.partition("@")
+        return f"{local}+{self.nonce}@{domain}" if at else f"{text} {self.nonce}"
 
     def freeze_clock(self, frozen: bool = True) -> None:
         """Keep the clock on one instant across calls (to create ties), or let it move again."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import secrets
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -157,7 +158,7 @@ def execute(case: ContractCase, target: Target, backend: str, factory: BackendFa
 
 
 def _with_raw(side: SideRun, steps: list[Step], rules: CanonicalRules) -> SideRun:
-    raw, _ = canonical_steps(steps, _raw_rules(rules))
+    raw, _ = canonical_steps(steps, _raw_rules(rules))  # raw: the nonce stays visible
     return dataclasses.replace(side, raw=raw)
 
 
@@ -170,6 +171,7 @@ def _execute(
 ) -> tuple[SideRun, list[Step]]:
     """Run ``case`` once on a fresh repository set of ``backend``."""
     counts: Counter[str] = Counter()
+    nonce = secrets.token_hex(4)
     key = (backend, case.seed or "")
     saved = seed_cache.get(key) if seed_cache is not None and case.seed else None
     clock = DeterministicClock(saved.clock_now) if saved else DeterministicClock()
@@ -196,7 +198,7 @@ def _execute(
                 seeded = {}
             steps.append(Step(f"seed:{case.seed}", {}, "returned", dict(seeded)))
             counts.clear()
-            run = Run(repositories, target.interfaces, target.domain_errors, clock, seeded)
+            run = Run(repositories, target.interfaces, target.domain_errors, clock, seeded, nonce)
             try:
                 case.function(run)
             except Exception as aborted:  # the case could not go on on this side
@@ -220,7 +222,7 @@ def _execute(
         crash = crashes[0].value
         error = f"{crashes[0].call} crashed with {type(crash).__name__}: {crash}"
     canonical_started = time.perf_counter()
-    observation, labels = canonical_steps(steps, target.rules)
+    observation, labels = canonical_steps(steps, target.rules, nonce)
     canonical_seconds = time.perf_counter() - canonical_started
     side = SideRun(
         backend, observation, None, labels, dict(counts), seconds, error, canonical_seconds
@@ -259,10 +261,11 @@ class _AdvancingProxy:
 
 
 def canonical_steps(
-    steps: list[Step], rules: CanonicalRules
+    steps: list[Step], rules: CanonicalRules, nonce: str = ""
 ) -> tuple[list[Canonical], tuple[str, ...]]:
-    """Canonicalise a run's steps in order (so id symbols follow order of appearance)."""
-    canon = Canonicaliser(rules)
+    """Canonicalise a run's steps in order (so id symbols follow order of appearance);
+    the run's nonce (``run.unique``) becomes ``{run}``."""
+    canon = Canonicaliser(rules, scrub=nonce)
     out: list[Canonical] = []
     labels: list[str] = []
     for step in steps:

@@ -30,6 +30,7 @@ def _body(response: Any) -> Any:
 
 
 def _login(run: Run, email: str, username: str, *, seller: bool = False) -> tuple[str, str]:
+    email, username = run.unique(email), run.unique(username).replace(" ", "-")
     registered = run.call("api.register", email, username, PASSWORD, seller)
     logged_in = run.call("api.login", email, PASSWORD)
     return _body(logged_in).get("access_token", ""), _body(registered).get("id", "")
@@ -38,8 +39,9 @@ def _login(run: Run, email: str, username: str, *, seller: bool = False) -> tupl
 def open_shop(run: Run) -> Shop:
     """A seller opens a shop: two categories and four products."""
     token, seller_id = _login(run, "Seller@Shop.example", "seller", seller=True)
-    books = _body(run.call("api.create_category", token, "Books")).get("id", "")
-    scifi = _body(run.call("api.create_category", token, "Science Fiction", books)).get("id", "")
+    books = _body(run.call("api.create_category", token, run.unique("Books"))).get("id", "")
+    scifi_name = run.unique("Science Fiction")
+    scifi = _body(run.call("api.create_category", token, scifi_name, books)).get("id", "")
     products = {}
     for name, price, stock, category in (
         ("Dune", "9.99", 5, scifi),
@@ -47,7 +49,9 @@ def open_shop(run: Run) -> Shop:
         ("Hyperion", "12.00", 1, scifi),
         ("Atlas of Books", "0.01", 10, books),
     ):
-        made = run.call("api.create_product", token, category, name, price, stock, f"About {name}")
+        made = run.call(
+            "api.create_product", token, category, run.unique(name), price, stock, f"About {name}"
+        )
         products[name] = _body(made).get("id", "")
     return Shop(token, seller_id, books, scifi, products)
 
@@ -74,7 +78,7 @@ def a_new_shopper_buys_and_cancels(run: Run) -> None:
     token, _ = _login(run, "Ada@Example.com", "ada")
     run.call("api.me", token)
     run.call("api.category_tree")
-    run.call("api.search_products", "DUNE")
+    run.call("api.search_products", run.unique("DUNE").lower())
     run.call("api.list_products", shop.scifi, None, 2, None)
     page = _body(run.call("api.list_products", shop.scifi, None, 2, None))
     run.call("api.list_products", shop.scifi, None, 2, page.get("next_cursor"))
@@ -95,8 +99,8 @@ def a_new_shopper_buys_and_cancels(run: Run) -> None:
 def a_shopper_browses_the_category_tree(run: Run) -> None:
     """Categories: the tree, one category, its children, its breadcrumb path."""
     shop = open_shop(run)
-    run.call("api.create_category", shop.seller_token, "Art", shop.books)
-    run.call("api.create_category", shop.seller_token, "Books")
+    run.call("api.create_category", shop.seller_token, run.unique("Art"), shop.books)
+    run.call("api.create_category", shop.seller_token, run.unique("Books"))
     run.call("api.category", shop.scifi)
     run.call("api.category_children", shop.books)
     run.call("api.category_path", shop.scifi)
@@ -151,7 +155,7 @@ def bad_input_is_refused_with_field_errors(run: Run) -> None:
     shop = open_shop(run)
     token, _ = _login(run, "careful@example.com", "careful")
     run.call("api.register", "not-an-email", "x", PASSWORD)
-    run.call("api.register", "Seller@Shop.example", "other", PASSWORD)
+    run.call("api.register", run.unique("Seller@Shop.example"), run.unique("other"), PASSWORD)
     run.call("api.add_to_cart", token, shop.products["Dune"], 0)
     run.call("api.add_to_cart", token, shop.products["Dune"], "two")
     run.call("api.checkout", token, "")
@@ -167,8 +171,8 @@ def bad_input_is_refused_with_field_errors(run: Run) -> None:
 def wrong_passwords_and_bad_tokens_are_refused(run: Run) -> None:
     """Wrong password, unknown email, missing, tampered and expired tokens: 401."""
     token, _ = _login(run, "guarded@example.com", "guarded")
-    run.call("api.login", "guarded@example.com", "wrong password")
-    run.call("api.login", "nobody@example.com", PASSWORD)
+    run.call("api.login", run.unique("guarded@example.com"), "wrong password")
+    run.call("api.login", run.unique("nobody@example.com"), PASSWORD)
     run.call("api.me", None)
     run.call("api.me", token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
     run.call("api.me", "not.a.token")
@@ -197,7 +201,7 @@ def only_sellers_sell(run: Run) -> None:
     """A shopper may not create categories or products, nor change a seller's product."""
     shop = open_shop(run)
     token, _ = _login(run, "shopper@example.com", "shopper")
-    run.call("api.create_category", token, "Mine")
-    run.call("api.create_product", token, shop.books, "Mine", "1.00", 1)
+    run.call("api.create_category", token, run.unique("Mine"))
+    run.call("api.create_product", token, shop.books, run.unique("Mine"), "1.00", 1)
     run.call("api.update_product", token, shop.products["Dune"], {"price": "0.01"})
     run.call("api.create_product", None, shop.books, "Anonymous", "1.00", 1)
