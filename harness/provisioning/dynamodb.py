@@ -137,10 +137,37 @@ class DockerDynamoDBLocal(DynamoServer):
 
 # Runs in a child interpreter so moto's global state (which ``mock_aws`` resets on every
 # use in the test process) and its request handling (GIL) stay out of the test process.
+#
+# One request at a time: ThreadedMotoServer serves each request on its own thread
+# (werkzeug ``make_server(..., threaded=True)``) and moto's DynamoDB backend takes no lock,
+# so concurrent conditional writes and TransactWriteItems interleave: conditions are
+# checked against stale items (oversold stock, 9 orders for 5 units), and a cancelled
+# transaction can leave some of its writes behind. Real DynamoDB and DynamoDB Local
+# serialise writes per item, so the integration tier's races need the same guarantee.
+# Every request reaches moto through ``DomainDispatcherApplication.__call__`` (the WSGI
+# app ThreadedMotoServer builds; ``BotocoreStubber`` only serves the in-process mock), so
+# that call is wrapped in one global lock, and the response body is read inside it.
+# Requests still arrive concurrently; they are answered one after the other.
 _MOTO_CHILD = """
-import logging, sys
+import logging, sys, threading
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.server import ThreadedMotoServer
+
+_dispatch = DomainDispatcherApplication.__call__
+_one_at_a_time = threading.Lock()
+
+def _serialised(self, environ, start_response):
+    with _one_at_a_time:
+        response = _dispatch(self, environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
+
+DomainDispatcherApplication.__call__ = _serialised
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
 print("PARITY_MOTO_PORT", server.get_host_and_port()[1], flush=True)
