@@ -51,6 +51,9 @@ class SideRun:
     """Why the run could not complete (setup failure, a crash), or ``None``."""
     canonical_seconds: float = 0.0
     """Time spent canonicalising this run's observation."""
+    infrastructure: bool = False
+    """The error came from the datastore or network (unavailable, refused, timed out),
+    not from the backend's code: the run is incomplete, not a behaviour difference."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,12 @@ def run_case(
     return CaseResult(case, first, other, again, comparison, status, seconds, suspects)
 
 
+def _is_infrastructure(error: BaseException, target: Target) -> bool:
+    """Whether an exception means "the datastore or network failed" rather than a bug."""
+    kinds = (ConnectionError, TimeoutError, *getattr(target, "infrastructure_errors", ()))
+    return isinstance(error, kinds)
+
+
 def _suspects(
     comparison: Comparison, steps: list[Step], write_methods: frozenset[str]
 ) -> tuple[str, ...]:
@@ -179,6 +188,7 @@ def _execute(
     determinism = Determinism(clock, ids, on_request=lambda label: counts.update((label,)))
     steps: list[Step] = []
     error: str | None = None
+    infrastructure = False
     started = time.perf_counter()
     try:
         fresh = (
@@ -216,16 +226,26 @@ def _execute(
                     counts.update(counted)
     except Exception as failure:  # setup, seed or snapshot failed: the side did not complete
         error = f"{type(failure).__name__}: {failure}"
+        infrastructure = _is_infrastructure(failure, target)
     seconds = time.perf_counter() - started
     crashes = [s for s in steps if s.outcome == CRASHED]
     if crashes and error is None:
         crash = crashes[0].value
         error = f"{crashes[0].call} crashed with {type(crash).__name__}: {crash}"
+        infrastructure = any(_is_infrastructure(s.value, target) for s in crashes)
     canonical_started = time.perf_counter()
     observation, labels = canonical_steps(steps, target.rules, nonce)
     canonical_seconds = time.perf_counter() - canonical_started
     side = SideRun(
-        backend, observation, None, labels, dict(counts), seconds, error, canonical_seconds
+        backend,
+        observation,
+        None,
+        labels,
+        dict(counts),
+        seconds,
+        error,
+        canonical_seconds,
+        infrastructure,
     )
     return side, steps
 

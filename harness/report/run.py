@@ -64,6 +64,16 @@ def write_reports(
             reasons.append(
                 f"pytest ended with exit status {int(exitstatus)} ({_exit_name(exitstatus)})"
             )
+        unavailable = [
+            r["id"]
+            for r in records
+            if any(r[side].get("infrastructure") for side in ("baseline", "candidate"))
+        ]
+        if unavailable:
+            reasons.append(
+                f"{len(unavailable)} case{'s' if len(unavailable) != 1 else ''} hit an "
+                f"unavailable backend (server down or unreachable): {', '.join(unavailable[:10])}"
+            )
         if missing:
             reasons.append(
                 f"{len(missing)} selected case{'s' if len(missing) != 1 else ''} produced no "

@@ -22,6 +22,7 @@ def side_json(side: SideRun) -> dict[str, Any]:
         "seconds": round(side.seconds, 6),
         "canonical_seconds": round(side.canonical_seconds, 6),
         "error": side.error,
+        "infrastructure": side.infrastructure,
     }
 
 

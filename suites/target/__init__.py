@@ -19,6 +19,7 @@ from shop.domain import (
     InvalidTransition,
     NotFound,
     ShopError,
+    Unavailable,
     ValidationError,
 )
 from shop.interfaces import REPOSITORY_INTERFACES
@@ -108,6 +109,7 @@ class ShopTarget:
         ValidationError,
     )
     write_methods = WRITE_METHODS
+    infrastructure_errors: tuple[type[BaseException], ...] = (Unavailable,)
 
     @property
     def backends(self) -> tuple[str, ...]:

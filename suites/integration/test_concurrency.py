@@ -1,0 +1,166 @@
+"""Races on real servers: the same concurrent calls must end the same way on both backends.
+
+Each test releases its threads together through a ``threading.Barrier`` and checks only
+outcomes that every serial order of the calls gives (how many succeed, the final state),
+never which thread wins, so the results do not depend on scheduling. See
+docs/concurrency.md for what each race pins down and why moto is serialised for them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from shop.domain import InsufficientStock, Order, OrderStatus, UserChanges
+from shop.repository_set import RepositorySet
+from suites.behaviour.builders import make_product, make_user
+
+pytestmark = [pytest.mark.integration, pytest.mark.shop_backends("mysql", "dynamodb")]
+
+RACERS = 20
+STOCK = 5
+JOIN_TIMEOUT = 30.0
+"""Seconds a racing thread may take before the test fails (instead of hanging)."""
+
+
+def race(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run ``calls`` on one thread each, released at once; each call's result or exception."""
+    barrier = threading.Barrier(len(calls), timeout=JOIN_TIMEOUT)
+    outcomes: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            outcomes[index] = call()
+        except BaseException as exc:  # noqa: BLE001 - every outcome is recorded and checked
+            outcomes[index] = exc
+
+    threads = [
+        threading.Thread(target=run, args=(i, call), name=f"racer-{i}", daemon=True)
+        for i, call in enumerate(calls)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(JOIN_TIMEOUT)
+    stuck = [t.name for t in threads if t.is_alive()]
+    assert not stuck, f"expected every racer to finish within {JOIN_TIMEOUT:g} s, got {stuck}"
+    return outcomes
+
+
+def kinds(outcomes: list[Any]) -> Counter[str]:
+    """How many outcomes of each kind: ``Order``, ``Cart``, ``InsufficientStock``..."""
+    return Counter(type(o).__name__ for o in outcomes)
+
+
+def test_racing_checkouts_sell_exactly_the_stock_left(repos: RepositorySet) -> None:
+    product = make_product(repos, stock=STOCK)
+    shoppers = [make_user(repos) for _ in range(RACERS)]
+    for shopper in shoppers:
+        repos.carts.add_item(shopper.id, product.id, 1)
+
+    outcomes = race(
+        [lambda s=shopper: repos.orders.place(s.id, "1 Race Road") for shopper in shoppers]
+    )
+
+    assert kinds(outcomes) == {"Order": STOCK, "InsufficientStock": RACERS - STOCK}
+    for outcome in outcomes:
+        if isinstance(outcome, InsufficientStock):
+            assert (outcome.product_id, outcome.requested) == (product.id, 1)
+    stock = repos.products.get(product.id)
+    assert stock is not None and stock.stock == 0
+    placed = [o for o in outcomes if isinstance(o, Order)]
+    assert len({o.id for o in placed}) == STOCK
+    pending = repos.orders.list_by_status(OrderStatus.PENDING, limit=100)
+    assert sorted(o.id for o in pending.items) == sorted(o.id for o in placed)
+    buyers = {o.user_id for o in placed}
+    for shopper in shoppers:  # winners' carts emptied, losers' carts untouched
+        assert repos.carts.count_items(shopper.id) == (0 if shopper.id in buyers else 1)
+
+
+def test_racing_adds_to_one_cart_line_lose_no_update(repos: RepositorySet) -> None:
+    product = make_product(repos)
+    shopper = make_user(repos)
+
+    outcomes = race(
+        [lambda: repos.carts.add_item(shopper.id, product.id, 1) for _ in range(RACERS)]
+    )
+
+    assert kinds(outcomes) == {"Cart": RACERS}
+    cart = repos.carts.get(shopper.id)
+    assert [(line.product_id, line.quantity) for line in cart.items] == [(product.id, RACERS)]
+    assert repos.carts.count_items(shopper.id) == RACERS
+
+
+@dataclass
+class Sightings:
+    """What one reader saw, each probe being: new email, old email, new email again."""
+
+    probes: int = 0
+    old_only: int = 0
+    new_only: int = 0
+    both: list[int] = field(default_factory=list)
+    neither: list[int] = field(default_factory=list)
+
+
+READERS = 4
+MAX_PROBES = 400
+"""Per reader: an upper bound so the race stays short even if the write is slow."""
+
+
+def test_email_change_is_seen_under_exactly_one_email(repos: RepositorySet) -> None:
+    old, new = "racer.old@example.com", "racer.new@example.com"
+    user = make_user(repos, email=old)
+    product = make_product(repos)
+    repos.carts.add_item(user.id, product.id, 2)  # something for the email change to move
+    written = threading.Event()
+
+    def change() -> Any:
+        try:
+            return repos.users.update(user.id, UserChanges(email=new))
+        finally:
+            written.set()
+
+    def read() -> Sightings:
+        seen = Sightings()
+        while seen.probes < MAX_PROBES:
+            settled = written.is_set()
+            # new, old, new: a user found under the new email and then under the old one
+            # is under both at the old lookup's moment; one missing under the old email and
+            # then under the new one is under neither at the second new lookup's moment.
+            first = repos.users.get_by_email(new)
+            middle = repos.users.get_by_email(old)
+            last = repos.users.get_by_email(new)
+            for found in (first, middle, last):
+                assert found is None or found.id == user.id
+            if first is not None and middle is not None:
+                seen.both.append(seen.probes)
+            elif middle is None and last is None:
+                seen.neither.append(seen.probes)
+            elif middle is not None:
+                seen.old_only += 1
+            else:
+                seen.new_only += 1
+            seen.probes += 1
+            if settled:
+                break
+        return seen
+
+    outcomes = race([change, *(read for _ in range(READERS))])
+
+    updated, sightings = outcomes[0], outcomes[1:]
+    assert not isinstance(updated, BaseException), repr(updated)
+    for seen in sightings:
+        assert isinstance(seen, Sightings), repr(seen)
+    assert [(s.both, s.neither) for s in sightings] == [([], [])] * READERS, sightings
+    # Settled: found under the new email only, with its id and its cart.
+    assert repos.users.get_by_email(old) is None
+    after = repos.users.get_by_email(new)
+    assert after is not None and (after.id, after.email) == (user.id, new)
+    assert repos.users.get(user.id) == after
+    assert repos.carts.count_items(user.id) == 2
