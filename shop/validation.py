@@ -111,6 +111,8 @@ def entity_id(field: str, value: object) -> str:
         raise ValidationError(
             field, f"expected 1-{MAX_ID_LENGTH} printable characters, got {_short(value)}"
         )
+    if not _encodable(value):
+        raise ValidationError(field, "expected an id that UTF-8 can encode, got a lone surrogate")
     return value
 
 
