@@ -6,6 +6,7 @@ and removes whatever it created. ``open_mysql_server`` turns a ``MySQLChoice`` i
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import secrets
@@ -14,6 +15,8 @@ import shutil
 import subprocess
 import tempfile
 from abc import abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Literal, Self
 
@@ -272,10 +275,19 @@ class LocalMySQLServer(MySQLServer):
                 *self._root_user_args(),
             ]
         install_log = self._base() / "install.log"
-        with install_log.open("wb") as out:
-            done = subprocess.run(  # noqa: S603 - absolute paths from shutil.which, fixed args
-                command, stdout=out, stderr=subprocess.STDOUT, timeout=300, check=False
-            )
+        # xdist workers initialise their datadirs at the same moment; under load
+        # mariadb-install-db was seen to fail (2 of 14 runs with -n 2), so initialisations
+        # take turns across processes, and a failed one is retried once from scratch.
+        with _install_lock(), install_log.open("wb") as out:
+            for attempt in (1, 2):
+                out.write(f"--- attempt {attempt}: {shlex.join(command)}\n".encode())
+                out.flush()
+                done = subprocess.run(  # noqa: S603 - absolute paths from shutil.which, fixed args
+                    command, stdout=out, stderr=subprocess.STDOUT, timeout=300, check=False
+                )
+                if done.returncode == 0:
+                    break
+                shutil.rmtree(self.datadir, ignore_errors=True)
         if done.returncode != 0:
             raise ProvisioningError(
                 "initialising the MySQL data directory failed",
@@ -399,3 +411,15 @@ def open_mysql_server(choice: MySQLChoice) -> MySQLServer:
     if choice.source == "local" and choice.server_binary is not None:
         return LocalMySQLServer(choice.server_binary, choice.install_binary, choice.reason)
     raise ValueError(f"incomplete MySQL choice: {choice!r}")
+
+
+@contextmanager
+def _install_lock() -> Iterator[None]:
+    """An exclusive lock shared by every process on this machine (for datadir init)."""
+    path = Path(tempfile.gettempdir()) / "parity-mysql-install.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

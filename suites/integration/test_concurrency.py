@@ -12,6 +12,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pytest
@@ -37,7 +38,7 @@ def race(calls: list[Callable[[], Any]]) -> list[Any]:
         try:
             barrier.wait()
             outcomes[index] = call()
-        except BaseException as exc:  # noqa: BLE001 - every outcome is recorded and checked
+        except BaseException as exc:  # every outcome is recorded and checked
             outcomes[index] = exc
 
     threads = [
@@ -64,9 +65,7 @@ def test_racing_checkouts_sell_exactly_the_stock_left(repos: RepositorySet) -> N
     for shopper in shoppers:
         repos.carts.add_item(shopper.id, product.id, 1)
 
-    outcomes = race(
-        [lambda s=shopper: repos.orders.place(s.id, "1 Race Road") for shopper in shoppers]
-    )
+    outcomes = race([partial(repos.orders.place, s.id, "1 Race Road") for s in shoppers])
 
     assert kinds(outcomes) == {"Order": STOCK, "InsufficientStock": RACERS - STOCK}
     for outcome in outcomes:
