@@ -9,6 +9,7 @@ sequential ids, built by the same target factories the contract suite uses.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -47,3 +48,17 @@ def repos(request: pytest.FixtureRequest, shop_backend: str) -> Iterator[Reposit
     factory = request.config.stash[SESSION_KEY].factory(shop_backend, request)
     with factory.fresh(Determinism(clock=TickingClock(), ids=SequentialIds())) as repositories:
         yield repositories
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """When an e2e test fails, show the tail of each running app's log with it."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed or item.get_closest_marker("e2e") is None:
+        return
+    parity = item.config.stash.get(SESSION_KEY, None)
+    for (_, name), factory in parity._factories.items() if parity else []:
+        server = getattr(factory, "server", None)
+        if server is not None:
+            report.sections.append((f"app log: {name}", server.log_text()))

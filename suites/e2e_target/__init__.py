@@ -41,8 +41,13 @@ class ApiSet:
 class AppFactory:
     """One running app; ``fresh`` empties its datastore and resets its clock and ids."""
 
-    def __init__(self, url: str, reset_store: Any, resettable: bool) -> None:
+    def __init__(
+        self, url: str, reset_store: Any, resettable: bool, server: AppServer | None = None
+    ) -> None:
         self.url = url
+        self.server = server
+        """The app's process (None for a deployment reached by URL): its log is shown when
+        an e2e test fails and scanned for secrets."""
         self._reset_store = reset_store
         self._resettable = resettable
 
@@ -131,7 +136,7 @@ def open_backend(name: str, resources: Resources) -> Iterator[BackendFactory]:
     else:
         raise ValueError(f"e2e target: no backend {name!r}; expected one of {BACKENDS}")
     with AppServer(name.replace(":", "-"), _uvicorn(), {**env, **TEST_MODE}) as server:
-        yield AppFactory(server.url, reset_store, resettable=True)
+        yield AppFactory(server.url, reset_store, resettable=True, server=server)
 
 
 def _error_fields(error: BaseException) -> Mapping[str, Any]:
