@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -120,12 +120,3 @@ def interface_methods(interfaces: Mapping[str, type]) -> list[str]:
             if not name.startswith("_") and callable(member):
                 names.append(f"{attribute}.{name}")
     return names
-
-
-def iter_unique(items: Sequence[str]) -> Iterator[str]:
-    """``items`` without repeats, first occurrence kept."""
-    seen: set[str] = set()
-    for item in items:
-        if item not in seen:
-            seen.add(item)
-            yield item

@@ -79,18 +79,6 @@ class CaseResult:
                 return f"{side.backend}: {side.error}"
         return None
 
-    @property
-    def mismatched_methods(self) -> frozenset[str]:
-        """The interface methods at whose steps the two sides differ."""
-        methods = set()
-        for diff in self.comparison.mismatches:
-            index = _step_index(diff.path)
-            if index is not None:
-                for side in (self.baseline, self.candidate):
-                    if index < len(side.labels):
-                        methods.add(side.labels[index].split("(", 1)[0])
-        return frozenset(methods)
-
 
 @dataclass(frozen=True)
 class SeedState:
@@ -314,8 +302,3 @@ def _step_index(path: str) -> int | None:
         if inner.isdigit():
             return int(inner)
     return None
-
-
-def observation_text(side: SideRun) -> str:
-    """The side's canonical observation as stable JSON text."""
-    return dumps(side.observation)

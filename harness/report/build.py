@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from harness.report.baseline import BaselineCheck
-from harness.report.ledger import Entry, Ledger, apply_ledger
+from harness.report.ledger import Ledger, apply_ledger
 from harness.report.serialise import SCHEMA
 
 STATUSES = ("match", "mismatch", "noise", "accepted", "error", "not_run")
@@ -82,8 +82,3 @@ def _method_matrix(methods: Sequence[str], cases: Sequence[dict[str, Any]]) -> l
             }
         )
     return rows
-
-
-def expired_messages(expired: Iterable[Entry]) -> list[str]:
-    """One line per expired ledger entry."""
-    return [f"ledger entry {e.index + 1} (line {e.line}) expired on {e.expires}" for e in expired]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.compare import Difference
 from harness.contract.runner import CaseResult, SideRun
 
 SCHEMA = "parity-compatibility/1"
@@ -47,8 +46,3 @@ def result_json(result: CaseResult, tier: str) -> dict[str, Any]:
         "candidate": side_json(result.candidate),
         "baseline_again_seconds": round(result.baseline_again.seconds, 6),
     }
-
-
-def difference_paths(differences: list[Difference]) -> list[str]:
-    """The paths of some differences, in order."""
-    return [d.path for d in differences]
