@@ -29,6 +29,7 @@ from typing import Any
 from harness.report.baseline import BaselineError, digest, load_baseline
 from harness.report.ledger import Entry, Ledger, LedgerError, load_ledger
 from harness.report.serialise import SCHEMA
+from harness.report.wording import plural
 
 PASS, INCOMPATIBLE, UNTRUSTED, USAGE = 0, 1, 2, 3
 WARNING = 0
@@ -44,15 +45,6 @@ NOUNS = {
 _TIER = re.compile(r"[A-Za-z0-9_.-]+")
 DEFAULT_BASELINES = Path("reports/baselines")
 LEDGER_NAME = "divergence-ledger.toml"
-
-
-def plural(count: int, singular: str, many: str | None = None) -> str:
-    """``1 mismatch``, ``2 mismatches``, ``0 errors``."""
-    if count == 1:
-        return f"{count} {singular}"
-    if many is None:
-        many = singular + ("es" if singular.endswith(("s", "sh", "ch", "x")) else "s")
-    return f"{count} {many}"
 
 
 @dataclass(frozen=True)

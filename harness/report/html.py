@@ -16,6 +16,8 @@ from typing import Any
 
 import jinja2
 
+from harness.report.wording import plural
+
 STATUSES = ("match", "mismatch", "noise", "accepted", "error", "not_run")
 STATUS_LABELS = {
     "match": "match",
@@ -86,11 +88,6 @@ def _environment() -> jinja2.Environment:
     env.filters["plural"] = plural
     env.filters["duration"] = duration
     return env
-
-
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """``1 case``, ``2 cases``."""
-    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
 
 
 def duration(seconds: object) -> str:
