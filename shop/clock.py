@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import threading
 import time
@@ -97,10 +96,16 @@ class SequentialIds:
 
     def __init__(self, prefix: str = "") -> None:
         self._prefix = prefix
-        self._counter = itertools.count(1)
+        self._issued = 0
         self._lock = threading.Lock()
 
     def new_id(self) -> str:
         with self._lock:
-            n = next(self._counter)
+            self._issued += 1
+            n = self._issued
         return f"{self._prefix}{n:010d}"
+
+    def reset(self) -> None:
+        """Start again from ``0000000001`` (the e2e apps' test-mode reset)."""
+        with self._lock:
+            self._issued = 0

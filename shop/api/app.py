@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from shop.api.config import ApiSettings
 from shop.api.errors import install_error_handlers
 from shop.api.routers import auth, cart, categories, health, orders, products
-from shop.api.test_mode import RequestClock, RequestClockMiddleware, ResettableIds, test_router
-from shop.clock import Clock
+from shop.api.test_mode import RequestClock, RequestClockMiddleware, test_router
+from shop.clock import Clock, SequentialIds
 from shop.factory import build_repositories
 from shop.repository_set import RepositorySet
 from shop.services import build_services
@@ -71,5 +71,5 @@ def create_app(
         app.include_router(module.router)
     if isinstance(clock, RequestClock):
         app.add_middleware(RequestClockMiddleware, clock=clock)
-        app.include_router(test_router(clock, ids if isinstance(ids, ResettableIds) else None))
+        app.include_router(test_router(clock, ids if isinstance(ids, SequentialIds) else None))
     return app

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from shop.api.test_mode import RequestClock, ResettableIds, parse_instant
-from shop.clock import Clock, IdSource, SortableIds, SystemClock
+from shop.api.test_mode import RequestClock, parse_instant
+from shop.clock import Clock, IdSource, SequentialIds, SortableIds, SystemClock
 from shop.services.tokens import DEFAULT_TTL_SECONDS
 from shop.settings import SettingsError
 
@@ -63,4 +63,4 @@ class ApiSettings:
 
     def make_ids(self) -> IdSource:
         """Sequential ids in test mode, else sortable ULID-style ids."""
-        return ResettableIds() if self.sequential_ids else SortableIds()
+        return SequentialIds() if self.sequential_ids else SortableIds()

@@ -18,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shop.clock import to_millis
+from shop.clock import SequentialIds, to_millis
 
 NON_ADVANCING_PATHS = frozenset(
     {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/_test/reset", "/_test/clock"}
@@ -88,25 +88,6 @@ def parse_instant(name: str, raw: str) -> datetime:
     return moment
 
 
-class ResettableIds:
-    """Sequential ids (``0000000001``, ...) that a test-mode reset starts again."""
-
-    def __init__(self) -> None:
-        self._issued = 0
-        self._lock = threading.Lock()
-
-    def new_id(self) -> str:
-        """The next id."""
-        with self._lock:
-            self._issued += 1
-            return f"{self._issued:010d}"
-
-    def reset(self) -> None:
-        """Start again from ``0000000001``."""
-        with self._lock:
-            self._issued = 0
-
-
 class ResetBody(BaseModel):
     """``POST /_test/reset``: where the clock starts again."""
 
@@ -119,7 +100,7 @@ class ClockBody(BaseModel):
     advance_seconds: float = Field(ge=0, le=10 * 365 * 24 * 3600)
 
 
-def test_router(clock: RequestClock, ids: ResettableIds | None) -> APIRouter:
+def test_router(clock: RequestClock, ids: SequentialIds | None) -> APIRouter:
     """Endpoints that exist only in test mode, for the e2e harness between journeys."""
     router = APIRouter(prefix="/_test", include_in_schema=False)
 
