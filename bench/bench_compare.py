@@ -89,6 +89,7 @@ def contract_share(pair: tuple[str, str]) -> tuple[int, float, float, float]:
             canonical += sum(
                 s.canonical_seconds
                 for s in (result.baseline, result.candidate, result.baseline_again)
+                if s is not None
             )
             comparing += result.compare_seconds
     return len(cases), total, canonical, comparing

@@ -161,16 +161,27 @@ class ParitySession:
         return result
 
     def cost_line(self) -> str:
-        """How long the compared cases took, and the share spent canonicalising and comparing."""
-        sides = [side for r in self.results for side in (r.baseline, r.candidate, r.baseline_again)]
+        """How long the compared cases took, the share spent in the cases' own calls versus
+        the harness's work around them, and how many needed a second baseline run."""
+        sides = [
+            side
+            for r in self.results
+            for side in (r.baseline, r.candidate, r.baseline_again)
+            if side is not None
+        ]
         running = sum(s.seconds for s in sides)
+        calls = sum(s.call_seconds for s in sides)
         canonical = sum(s.canonical_seconds for s in sides)
         comparing = sum(r.compare_seconds for r in self.results)
         total = running + canonical + comparing
         share = (canonical + comparing) / total * 100 if total else 0.0
+        harness = (total - calls) / total * 100 if total else 0.0
+        again = sum(1 for r in self.results if r.baseline_again is not None)
         return (
-            f"parity: {len(self.records)} cases ran in {total:.2f} s; canonicalising "
-            f"{canonical:.2f} s + comparing {comparing:.2f} s = {share:.1f} % of it"
+            f"parity: {len(self.results)} cases ran in {total:.2f} s: the cases' own calls "
+            f"{calls:.2f} s, the harness around them {harness:.0f} % (canonicalising "
+            f"{canonical:.2f} s + comparing {comparing:.2f} s = {share:.1f} %); "
+            f"{again} of {len(self.results)} needed a second baseline run"
         )
 
     def close(self) -> None:

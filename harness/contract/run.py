@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,12 @@ class CaseAborted(Exception):
     """The case could not go on on this side (it used the result of a failed call)."""
 
 
+class Truncated(BaseException):
+    """The run stopped on purpose after its n-th write (prefix replay, to find which write
+    made two backends' states part). A ``BaseException``, so that code under test which
+    catches ``Exception`` cannot swallow it."""
+
+
 @dataclass(frozen=True)
 class Step:
     """One observed call: what was called with what, and what came back."""
@@ -57,6 +64,9 @@ class Run:
         clock: DeterministicClock,
         seeded: Mapping[str, Any],
         nonce: str = "",
+        *,
+        write_methods: frozenset[str] = frozenset(),
+        stop_after_writes: int | None = None,
     ) -> None:
         self.repositories = repositories
         self.seeded = seeded
@@ -66,6 +76,12 @@ class Run:
         self._domain_errors = domain_errors
         self._clock = clock
         self.nonce = nonce
+        self.call_seconds = 0.0
+        """Time spent inside the interface calls themselves (the rest is the harness's)."""
+        self.writes = 0
+        """How many write calls (``write_methods``) were made so far."""
+        self._write_methods = write_methods
+        self._stop_after_writes = stop_after_writes
 
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call ``repo.method`` with these arguments; record and return its result.
@@ -76,16 +92,30 @@ class Run:
         function, bound = self._bind(method, args, kwargs)
         self._clock.advance()
         self.called.add(method)
+        started = time.perf_counter()
         try:
             value = function(*args, **kwargs)
         except self._domain_errors as error:
+            self.call_seconds += time.perf_counter() - started
             self._record(method, bound, RAISED, error)
+            self._count_write(method)
             return CallFailed(error)
         except Exception as error:  # a crash is an observation, not a harness failure
+            self.call_seconds += time.perf_counter() - started
             self._record(method, bound, CRASHED, error)
+            self._count_write(method)
             return CallFailed(error)
+        self.call_seconds += time.perf_counter() - started
         self._record(method, bound, RETURNED, value)
+        self._count_write(method)
         return value
+
+    def _count_write(self, method: str) -> None:
+        if method not in self._write_methods:
+            return
+        self.writes += 1
+        if self._stop_after_writes is not None and self.writes >= self._stop_after_writes:
+            raise Truncated(f"stopped after write {self.writes} ({method})")
 
     def drain(self, method: str, *args: Any, limit: int, **kwargs: Any) -> list[Any]:
         """Follow a listing's cursors to the end; record the concatenation and page sizes.
@@ -99,6 +129,7 @@ class Run:
         cursor = None
         while True:
             self._clock.advance()
+            started = time.perf_counter()
             try:
                 page = function(*args, limit=limit, cursor=cursor, **kwargs)
             except self._domain_errors as error:
@@ -107,6 +138,8 @@ class Run:
             except Exception as error:
                 self._record(method, bound, CRASHED, error, drained=True)
                 return items
+            finally:
+                self.call_seconds += time.perf_counter() - started
             items.extend(page.items)
             sizes.append(len(page.items))
             cursor = page.next_cursor

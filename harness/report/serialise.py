@@ -22,6 +22,8 @@ def side_json(side: SideRun) -> dict[str, Any]:
         "canonical_seconds": round(side.canonical_seconds, 6),
         "error": side.error,
         "infrastructure": side.infrastructure,
+        "call_seconds": round(side.call_seconds, 6),
+        "error_call": side.error_call,
     }
 
 
@@ -38,11 +40,14 @@ def result_json(result: CaseResult, tier: str) -> dict[str, Any]:
         "status": result.status.value,
         "error": result.error,
         "suspects": list(result.suspects),
+        "blame": result.blame,
         "differences": [d.to_json() for d in result.comparison.mismatches],
         "noise": [d.to_json() for d in result.comparison.noise],
         "accepted": [],
         "compare_seconds": round(result.compare_seconds, 6),
         "baseline": side_json(result.baseline),
         "candidate": side_json(result.candidate),
-        "baseline_again_seconds": round(result.baseline_again.seconds, 6),
+        "baseline_again_seconds": (
+            None if result.baseline_again is None else round(result.baseline_again.seconds, 6)
+        ),
     }
