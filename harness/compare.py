@@ -2,15 +2,30 @@
 
 1. Fast path: canonical forms are plain data, so ``==`` decides equality in C; equal forms
    end the comparison.
-2. Locate: walk only the parts that differ. Long lists are narrowed to the differing rows
-   first (block equality, then row equality; a length change is aligned on row digests,
-   as data-diff does with checksums), so a 100,000-row result with one changed field costs
-   one pass of ``==`` plus one small diff.
-3. Explain: each differing row (and each small differing list) goes to deepdiff's tree view,
-   which says what changed inside it.
+2. Locate: walk only the parts that differ. Lists are aligned before their items are
+   compared:
 
-Differences whose path also differed between two runs of the baseline are noise: reported
-apart, never counted as mismatches.
+   - a list of entities (every item carries a unique id symbol: its ``id``, else a
+     ``*_id`` field, else the ``id`` of a record it holds, like ``{"category": {...}}``;
+     or every item *is* a unique id symbol) is aligned by that key. An item on one side
+     only is one difference (``only in baseline`` / ``only in candidate``); items on both
+     sides are compared with each other; items that are equal on both sides but come in
+     another order are one ``reordered`` difference at the list's path.
+   - other lists are aligned by position (block equality, then row equality), or, when
+     their lengths differ, on row digests (as data-diff does with checksums); the same
+     rows in another order are one ``reordered`` difference.
+   - the observation itself (the list of steps) is always aligned by position.
+
+   So a 100,000-row result with one changed field costs a few passes of ``==`` plus one
+   small diff, and one extra item at the front of a listing is one difference, not one
+   per following row.
+3. Explain: each differing small row without lists goes to deepdiff's tree view, which
+   says what changed inside it; rows holding lists are walked as above.
+
+A path names an item by its index on the baseline side (``items[3]``), or on the
+candidate side for an item only the candidate has, so a path's leading ``[n]`` is always
+a step index. Differences whose path also differed between two runs of the baseline are
+noise: reported apart, never counted as mismatches.
 """
 
 from __future__ import annotations
@@ -18,7 +33,9 @@ from __future__ import annotations
 import difflib
 import enum
 import hashlib
-from collections.abc import Iterable, Sequence
+import re
+from collections import defaultdict, deque
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,14 +43,14 @@ from deepdiff import DeepDiff
 
 from harness.canonical import Canonical, dumps
 
-SMALL_LIST = 32
-"""Lists up to this length are explained by deepdiff directly."""
-
 SMALL_NODES = 400
-"""Values with at most this many nodes are explained by deepdiff directly."""
+"""List-free values with at most this many nodes are explained by deepdiff directly."""
 
 BLOCK = 256
 """Rows compared per block when narrowing a long list."""
+
+_SYMBOL = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*#[0-9]+")
+"""An id symbol, as the canonicaliser writes them (``user#1``, ``order_line#12``)."""
 
 
 class DiffKind(enum.StrEnum):
@@ -41,6 +58,8 @@ class DiffKind(enum.StrEnum):
     TYPE_CHANGED = "type changed"
     ONLY_BASELINE = "only in baseline"
     ONLY_CANDIDATE = "only in candidate"
+    REORDERED = "reordered"
+    """The same items in another order; the two sides' values are the two orders."""
 
 
 class _Missing:
@@ -54,7 +73,13 @@ MISSING: Any = _Missing()
 
 @dataclass(frozen=True)
 class Difference:
-    """One place where the two sides differ: the path and what each side had there."""
+    """One place where the two sides differ: the path and what each side had there.
+
+    For ``REORDERED``, ``baseline`` and ``candidate`` are the two orders: the keys of the
+    items both sides hold (``["user#1", "user#2"]``), or, for a list without keys, the
+    rows at the positions that differ (scalars as themselves, other rows as their
+    baseline index).
+    """
 
     path: str
     kind: DiffKind
@@ -103,7 +128,11 @@ def compare(
 
 
 def differing_paths(first: Canonical, second: Canonical) -> frozenset[str]:
-    """The paths at which two observations differ (used to find noise between baseline runs)."""
+    """The paths at which two observations differ (used to find noise between baseline runs).
+
+    Aligned as :func:`compare` aligns, with ``first`` as the baseline side, so its paths
+    name the same places as those of ``compare(first, candidate)``.
+    """
     if first == second:
         return frozenset()
     found: list[Difference] = []
@@ -136,10 +165,7 @@ def _locate(a: Canonical, b: Canonical, path: str, out: list[Difference]) -> Non
                 _locate(a[key], b[key], sub, out)
         return
     if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b) and max(len(a), len(b)) <= SMALL_LIST and _small(a) and _small(b):
-            _explain(a, b, path, out)
-        else:
-            _narrow_rows(a, b, path, out)
+        _lists(a, b, path, out)
         return
     kind = DiffKind.CHANGED if _tag(a) == _tag(b) else DiffKind.TYPE_CHANGED
     out.append(Difference(path, kind, a, b))
@@ -152,15 +178,54 @@ def _tag(value: Canonical) -> str:
     return type(value).__name__
 
 
-def _narrow_rows(a: list[Any], b: list[Any], path: str, out: list[Difference]) -> None:
-    if len(a) == len(b):
-        for start in range(0, len(a), BLOCK):
-            if a[start : start + BLOCK] == b[start : start + BLOCK]:
-                continue
-            for i in range(start, min(start + BLOCK, len(a))):
-                if a[i] != b[i]:
-                    _row(a[i], b[i], f"{path}[{i}]", out)
+# -- lists ---------------------------------------------------------------------------------
+
+
+def _lists(a: list[Any], b: list[Any], path: str, out: list[Difference]) -> None:
+    """Two differing lists: aligned by key when their items have one, else by position."""
+    if len(a) != len(b):
+        keys = _keys(a, b) if path else None  # the root is the list of steps: positional
+        if keys is not None:
+            _by_key(a, b, keys[0], keys[1], path, out)
+        else:
+            _by_digest(a, b, path, out)
         return
+    differing = _differing(a, b)
+    if path and not _same_ids_at(a, b, differing):
+        keys = _keys(a, b)
+        if keys is not None:
+            _by_key(a, b, keys[0], keys[1], path, out)
+            return
+        if _reordered_rows(a, b, differing, path, out):
+            return
+    for i in differing:
+        _row(a[i], b[i], f"{path}[{i}]", out)
+
+
+def _same_ids_at(a: list[Any], b: list[Any], positions: list[int]) -> bool:
+    """Whether both sides hold the same entity (same ``id`` symbol) at each position (the
+    common case of a listing whose items differ in a field: no need to key every row)."""
+    for i in positions:
+        left, right = a[i], b[i]
+        if not (isinstance(left, dict) and isinstance(right, dict)):
+            return False
+        key = left.get("id")
+        if key != right.get("id") or not _is_symbol(key):
+            return False
+    return True
+
+
+def _differing(a: list[Any], b: list[Any]) -> list[int]:
+    """The positions at which two lists of the same length differ (block by block)."""
+    found = []
+    for start in range(0, len(a), BLOCK):
+        if a[start : start + BLOCK] == b[start : start + BLOCK]:
+            continue
+        found += [i for i in range(start, min(start + BLOCK, len(a))) if a[i] != b[i]]
+    return found
+
+
+def _by_digest(a: list[Any], b: list[Any], path: str, out: list[Difference]) -> None:
     matcher = difflib.SequenceMatcher(None, _digests(a), _digests(b), autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -174,8 +239,120 @@ def _narrow_rows(a: list[Any], b: list[Any], path: str, out: list[Difference]) -
             out.append(Difference(f"{path}[{j}]", DiffKind.ONLY_CANDIDATE, MISSING, b[j]))
 
 
+def _reordered_rows(
+    a: list[Any], b: list[Any], differing: list[int], path: str, out: list[Difference]
+) -> bool:
+    """Whether the rows at ``differing`` are the same rows in another order (then one
+    ``reordered`` difference is recorded: the rows as themselves when scalars, else by
+    their baseline index)."""
+    if len(differing) < 2:
+        return False
+    left, right = _digests([a[i] for i in differing]), _digests([b[i] for i in differing])
+    if sorted(left) != sorted(right):
+        return False
+    if all(not isinstance(a[i], dict | list) for i in differing):
+        order_a: list[Any] = [a[i] for i in differing]
+        order_b: list[Any] = [b[i] for i in differing]
+    else:
+        where: defaultdict[bytes, deque[int]] = defaultdict(deque)
+        for i, d in zip(differing, left, strict=True):
+            where[d].append(i)
+        order_a, order_b = list(differing), [where[d].popleft() for d in right]
+    out.append(Difference(path, DiffKind.REORDERED, order_a, order_b))
+    return True
+
+
+def _keys(a: list[Any], b: list[Any]) -> tuple[list[Hashable], list[Hashable]] | None:
+    """Each side's item keys, when every item of both lists has a key unique in its list."""
+    if all(isinstance(x, str) for x in a) and all(isinstance(x, str) for x in b):
+        ids_a, ids_b = _unique_symbols(a), _unique_symbols(b)
+        return (ids_a, ids_b) if ids_a is not None and ids_b is not None else None
+    first = next((x for x in (*a[:1], *b[:1]) if isinstance(x, dict)), None)
+    if first is None:
+        return None
+    for spec in _key_specs(first):
+        keys_a = _keys_at(a, spec)
+        keys_b = _keys_at(b, spec) if keys_a is not None else None
+        if keys_a is not None and keys_b is not None:
+            return keys_a, keys_b
+    return None
+
+
+def _key_specs(item: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Where an item's key may be: its ``id``, then each ``*_id`` field or held record's
+    ``id``, in field order."""
+    specs: list[tuple[str, ...]] = []
+    if _is_symbol(item.get("id")):
+        specs.append(("id",))
+    for name, value in item.items():
+        if name != "id" and name.endswith("_id") and _is_symbol(value):
+            specs.append((name,))
+        elif isinstance(value, dict) and _is_symbol(value.get("id")):
+            specs.append((name, "id"))
+    return specs
+
+
+def _keys_at(rows: list[Any], spec: tuple[str, ...]) -> list[Hashable] | None:
+    keys: list[Hashable] = []
+    for row in rows:
+        value = row
+        for part in spec:
+            value = value.get(part) if isinstance(value, dict) else None
+        if not _is_symbol(value):
+            return None
+        keys.append(value)
+    return keys if len(set(keys)) == len(keys) else None
+
+
+def _unique_symbols(rows: list[Any]) -> list[Hashable] | None:
+    if not all(_SYMBOL.fullmatch(x) for x in rows) or len(set(rows)) != len(rows):
+        return None
+    return list(rows)
+
+
+def _is_symbol(value: object) -> bool:
+    return isinstance(value, str) and _SYMBOL.fullmatch(value) is not None
+
+
+def _by_key(
+    a: list[Any],
+    b: list[Any],
+    keys_a: list[Hashable],
+    keys_b: list[Hashable],
+    path: str,
+    out: list[Difference],
+) -> None:
+    if keys_a == keys_b:  # the same items in the same order: pair them by position
+        for i in _differing(a, b):
+            _row(a[i], b[i], f"{path}[{i}]", out)
+        return
+    at_a = {k: i for i, k in enumerate(keys_a)}
+    at_b = {k: j for j, k in enumerate(keys_b)}
+    both_a = [k for k in keys_a if k in at_b]
+    both_b = [k for k in keys_b if k in at_a]
+    if both_a != both_b:
+        # Only items equal on both sides say the order differs: a changed item may have
+        # moved because it changed (a list sorted by a changed field, an unordered list).
+        same = {k for k in both_a if a[at_a[k]] == b[at_b[k]]}
+        if [k for k in both_a if k in same] != [k for k in both_b if k in same]:
+            out.append(Difference(path, DiffKind.REORDERED, both_a, both_b))
+    for i, key in enumerate(keys_a):
+        j = at_b.get(key)
+        if j is None:
+            out.append(Difference(f"{path}[{i}]", DiffKind.ONLY_BASELINE, a[i], MISSING))
+        elif a[i] != b[j]:
+            _row(a[i], b[j], f"{path}[{i}]", out)
+    for j, key in enumerate(keys_b):
+        if key not in at_a:
+            out.append(Difference(f"{path}[{j}]", DiffKind.ONLY_CANDIDATE, MISSING, b[j]))
+
+
+# -- rows ----------------------------------------------------------------------------------
+
+
 def _row(a: Canonical, b: Canonical, path: str, out: list[Difference]) -> None:
-    """A differing row: deepdiff explains it if small, else keep narrowing inside it."""
+    """A differing row: deepdiff explains it if small and list-free, else keep walking
+    (so lists inside it are aligned as above)."""
     if _small(a) and _small(b):
         _explain(a, b, path, out)
     else:
@@ -183,7 +360,7 @@ def _row(a: Canonical, b: Canonical, path: str, out: list[Difference]) -> None:
 
 
 def _small(value: Canonical, budget: int = SMALL_NODES) -> bool:
-    """Whether ``value`` has at most ``budget`` nodes (stops counting early)."""
+    """Whether ``value`` has at most ``budget`` nodes and no list (stops counting early)."""
     stack = [value]
     while stack:
         budget -= 1
@@ -193,9 +370,7 @@ def _small(value: Canonical, budget: int = SMALL_NODES) -> bool:
         if isinstance(item, dict):
             stack.extend(item.values())
         elif isinstance(item, list):
-            if len(item) > SMALL_LIST:
-                return False
-            stack.extend(item)
+            return False
     return True
 
 
@@ -240,6 +415,9 @@ def _format_path(parts: Sequence[object]) -> str:
     return text
 
 
+# -- rendering -----------------------------------------------------------------------------
+
+
 def render(
     comparison: Comparison,
     baseline_label: str,
@@ -247,19 +425,22 @@ def render(
     step_labels: Sequence[str] = (),
     limit: int = 20,
 ) -> str:
-    """A readable, labelled diff: for each difference, which side said what, at which path."""
-    width = max(len(baseline_label), len(candidate_label)) + len("candidate ()")
+    """A readable, labelled diff: for each difference, which side said what, at which path.
+
+    A ``reordered`` difference shows each side's order of the same items.
+    """
     lines: list[str] = []
     for diff in comparison.mismatches[:limit]:
-        lines.append(
-            f"{_step_label(diff.path, step_labels)}at {diff.path or '<root>'} ({diff.kind.value})"
-        )
-        lines.append(
-            f"    {('baseline (' + baseline_label + ')').ljust(width)}: {_show(diff.baseline)}"
-        )
-        lines.append(
-            f"    {('candidate (' + candidate_label + ')').ljust(width)}: {_show(diff.candidate)}"
-        )
+        kind, suffix = diff.kind.value, ""
+        if diff.kind is DiffKind.REORDERED:
+            kind, suffix = "reordered: the same items in another order", " order"
+        width = max(len(baseline_label), len(candidate_label)) + len(f"candidate (){suffix}")
+        lines.append(f"{_step_label(diff.path, step_labels)}at {diff.path or '<root>'} ({kind})")
+        for side, label, value in (
+            ("baseline", baseline_label, diff.baseline),
+            ("candidate", candidate_label, diff.candidate),
+        ):
+            lines.append(f"    {f'{side} ({label}){suffix}'.ljust(width)}: {_show(value)}")
     hidden = len(comparison.mismatches) - limit
     if hidden > 0:
         lines.append(f"... and {hidden} more difference{'s' if hidden != 1 else ''}")

@@ -20,16 +20,16 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from harness.report.baseline import BaselineError, digest, load_baseline
+from harness.report.baseline import BaselineError, blamed_on_drift, digest, load_baseline
 from harness.report.ledger import Entry, Ledger, LedgerError, load_ledger
 from harness.report.serialise import SCHEMA
-from harness.report.wording import plural
+from harness.report.wording import plural as plural  # re-exported: tests use gate.plural
 
 PASS, INCOMPATIBLE, UNTRUSTED, USAGE = 0, 1, 2, 3
 WARNING = 0
@@ -165,12 +165,13 @@ def evaluate(options: Options) -> Verdict:
     verdict.tier, verdict.run = report["run"]["tier"], report["run"]
     cases: list[dict[str, Any]] = report["cases"]
     verdict.counts = count_statuses(cases)
+    baselines = options.baseline or DEFAULT_BASELINES / f"{verdict.tier}.json"
+    committed = read_baseline(baselines)
     check_complete(verdict, report)
     check_summary(verdict, report)
-    check_statuses(verdict, cases)
+    check_statuses(verdict, cases, drift_blamed(verdict, cases, committed))
     check_methods(verdict, report["methods"])
-    baselines = options.baseline or DEFAULT_BASELINES / f"{verdict.tier}.json"
-    check_baseline(verdict, report, baselines, options.allow_missing_baseline)
+    check_baseline(verdict, report, baselines, options.allow_missing_baseline, committed)
     check_ledger(verdict, cases, options.ledger or DEFAULT_BASELINES / LEDGER_NAME, options.today)
     return verdict
 
@@ -207,9 +208,15 @@ def check_summary(verdict: Verdict, report: dict[str, Any]) -> None:
         verdict.add(UNTRUSTED, "the report's summary disagrees with its cases", wrong)
 
 
-def check_statuses(verdict: Verdict, cases: list[dict[str, Any]]) -> None:
-    """Mismatches and errors fail; accepted, noise and not-run cases are shown."""
-    mismatches = [c for c in cases if c["status"] == "mismatch"]
+def check_statuses(
+    verdict: Verdict, cases: list[dict[str, Any]], blamed: Collection[str] = frozenset()
+) -> None:
+    """Mismatches and errors fail; accepted, noise and not-run cases are shown.
+
+    Mismatches in ``blamed`` (explained by baseline drift) are listed with the drift by
+    :func:`check_baseline` instead.
+    """
+    mismatches = [c for c in cases if c["status"] == "mismatch" and c["id"] not in blamed]
     errors = [c for c in cases if c["status"] == "error"]
     if mismatches:
         verdict.add(
@@ -239,14 +246,51 @@ def check_methods(verdict: Verdict, methods: list[dict[str, Any]]) -> None:
         )
 
 
-def check_baseline(
-    verdict: Verdict, report: dict[str, Any], path: Path, allow_missing: bool
-) -> None:
-    """Recompute drift against the committed baseline; committed cases must still exist."""
+class Unread:
+    """A committed baseline that could not be read (``error`` says why)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+Committed = dict[str, Any] | Unread | None
+"""The committed baseline as :func:`read_baseline` read it (``None``: there is none)."""
+
+_READ_HERE: Any = object()
+
+
+def read_baseline(path: Path) -> Committed:
+    """The committed baseline, ``None`` when there is none, or why it cannot be read."""
     try:
-        committed = load_baseline(path)
+        return load_baseline(path)
     except (BaselineError, OSError, UnicodeDecodeError) as error:
-        verdict.add(UNTRUSTED, f"the committed baseline is corrupt: {error}")
+        return Unread(error)
+
+
+def drift_blamed(verdict: Verdict, cases: list[dict[str, Any]], committed: Committed) -> set[str]:
+    """The mismatching cases that baseline drift explains, recomputed from the committed
+    baseline and both sides' observations (a report's own ``blame`` is not trusted)."""
+    if not isinstance(committed, dict) or _run_kind_problems(verdict, committed):
+        return set()
+    entries: dict[str, Any] = committed["cases"]
+    return {c["id"] for c in cases if blamed_on_drift(c, entries.get(c["id"]))}
+
+
+def check_baseline(
+    verdict: Verdict,
+    report: dict[str, Any],
+    path: Path,
+    allow_missing: bool,
+    committed: Committed = _READ_HERE,
+) -> None:
+    """Recompute drift against the committed baseline; committed cases must still exist.
+
+    ``committed`` is the file as :func:`read_baseline` read it (read here when not given).
+    """
+    if committed is _READ_HERE:
+        committed = read_baseline(path)
+    if isinstance(committed, Unread):
+        verdict.add(UNTRUSTED, f"the committed baseline is corrupt: {committed.error}")
         return
     ran = [c for c in report["cases"] if isinstance(c.get("baseline"), dict)]
     if committed is None:
@@ -281,15 +325,19 @@ def check_baseline(
 
 
 def _same_run_kind(verdict: Verdict, committed: dict[str, Any], path: Path) -> bool:
-    wrong = [
+    wrong = _run_kind_problems(verdict, committed)
+    if wrong:
+        verdict.add(UNTRUSTED, f"the committed baseline {path} is for another run", wrong)
+    return not wrong
+
+
+def _run_kind_problems(verdict: Verdict, committed: dict[str, Any]) -> list[str]:
+    return [
         f"{key}: baseline file says {committed.get(key)!r}, "
         f"the run says {verdict.run.get(run_key)!r}"
         for key, run_key in (("tier", "tier"), ("backend", "baseline"))
         if committed.get(key) is not None and committed.get(key) != verdict.run.get(run_key)
     ]
-    if wrong:
-        verdict.add(UNTRUSTED, f"the committed baseline {path} is for another run", wrong)
-    return not wrong
 
 
 def _check_entries(verdict: Verdict, entries: dict[str, Any], path: Path) -> None:
@@ -313,18 +361,28 @@ def _check_entries(verdict: Verdict, entries: dict[str, Any], path: Path) -> Non
 def _check_drift(
     verdict: Verdict, entries: dict[str, Any], ran: list[dict[str, Any]], path: Path
 ) -> None:
-    drift, missing = [], []
+    drift, blamed, missing = [], [], []
     for case in ran:
         entry = entries.get(case["id"])
         observation = case["baseline"].get("observation")
         if entry is None:
             missing.append(case["id"])
+        elif blamed_on_drift(case, entry):
+            blamed.append(case)
         elif not isinstance(entry, dict) or entry.get("digest") != digest(observation):
             drift.append(case["id"])
+    backend = verdict.run.get("baseline")
+    if blamed:
+        verdict.add(
+            INCOMPATIBLE,
+            f"baseline drift: {plural(len(blamed), 'case')} where {backend} no longer does "
+            f"what {path} says; the candidate still does (mismatches caused by the baseline)",
+            [f"{c['id']}: {_first_difference(c)}" for c in sorted(blamed, key=lambda c: c["id"])],
+        )
     if drift:
         verdict.add(
             INCOMPATIBLE,
-            f"baseline drift: {plural(len(drift), 'case')} where {verdict.run.get('baseline')} "
+            f"baseline drift: {plural(len(drift), 'case')} where {backend} "
             f"no longer does what {path} says",
             sorted(drift),
         )

@@ -8,6 +8,11 @@ observation and its digest. A run compares its baseline side against it:
 - *unused*: a committed entry whose case no longer exists (deselected or ``-k``-filtered
   cases still exist, so they are not unused).
 
+A mismatch whose baseline side drifted while its candidate side still does exactly what
+the committed entry says is the baseline's doing, not the candidate's: it is *blamed on
+drift* (:func:`blamed_on_drift`; the report marks it ``"blame": "baseline-drift"`` and the
+gate lists it under drift, recomputing the blame itself).
+
 ``--parity-update-baseline`` rewrites the file from the run (keeping entries of cases
 that exist but did not run).
 """
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +59,28 @@ class BaselineCheck:
 def digest(observation: Any) -> str:
     """The sha256 of an observation's canonical text."""
     return hashlib.sha256(dumps(observation).encode()).hexdigest()
+
+
+BASELINE_DRIFT = "baseline-drift"
+"""A case's ``blame`` when its mismatch comes from the baseline backend's drift."""
+
+
+def blamed_on_drift(case: Mapping[str, Any], entry: object) -> bool:
+    """Whether a mismatching case is explained by baseline drift: its baseline side no
+    longer matches the committed ``entry``, and its candidate side still does, exactly
+    (same canonical observation, compared by digest)."""
+    if case.get("status") != "mismatch" or not isinstance(entry, Mapping):
+        return False
+    committed = entry.get("digest")
+    baseline, candidate = case.get("baseline"), case.get("candidate")
+    if not isinstance(committed, str) or not isinstance(baseline, Mapping):
+        return False
+    if not isinstance(candidate, Mapping) or "observation" not in candidate:
+        return False
+    return (
+        digest(baseline.get("observation")) != committed
+        and digest(candidate["observation"]) == committed
+    )
 
 
 def load_baseline(path: Path) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from harness.report.baseline import BaselineCheck
+from harness.report.baseline import BASELINE_DRIFT, BaselineCheck, blamed_on_drift
 from harness.report.ledger import Ledger, apply_ledger
 from harness.report.serialise import SCHEMA
 
@@ -26,14 +26,19 @@ def build_report(
     complete: bool,
     incomplete_reasons: Iterable[str],
     today: date,
+    committed: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The compatibility report (schema ``parity-compatibility/1``, see docs/report-schema.md).
 
     ``known_cases`` are all the target's cases (id, description, covers, source): those
     without a result are listed as ``not_run``. ``results`` are changed in place by the
-    ledger (accepted differences move out of ``differences``).
+    ledger (accepted differences move out of ``differences``) and by the ``committed``
+    baseline (when given): every case that ran gets a ``blame``, ``"baseline-drift"`` for a
+    mismatch the baseline's drift explains (its suspects become ``baseline:<backend>``),
+    else ``None``.
     """
     used, expired = apply_ledger(ledger, results, today)
+    _blame(results, committed, tier, run)
     ran = {r["id"] for r in results}
     not_run = [
         {
@@ -68,6 +73,29 @@ def build_report(
         "cases": cases,
         "end": SCHEMA,
     }
+
+
+def _blame(
+    results: Iterable[dict[str, Any]],
+    committed: Mapping[str, Any] | None,
+    tier: str,
+    run: Mapping[str, Any],
+) -> None:
+    """Mark the mismatches the baseline's drift explains (a baseline file of another tier
+    or backend explains nothing: the gate refuses it)."""
+    entries: Mapping[str, Any] = {}
+    if committed is not None and isinstance(committed.get("cases"), Mapping):
+        same_run = committed.get("tier", tier) == tier and committed.get("backend") in (
+            None,
+            run.get("baseline"),
+        )
+        entries = committed["cases"] if same_run else {}
+    for case in results:
+        if blamed_on_drift(case, entries.get(case["id"])):
+            case["blame"] = BASELINE_DRIFT
+            case["suspects"] = [f"baseline:{case['baseline'].get('backend', '?')}"]
+        else:
+            case["blame"] = None
 
 
 def _method_matrix(methods: Sequence[str], cases: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

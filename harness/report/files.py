@@ -80,11 +80,13 @@ def write_tier_reports(
         reasons.append(str(error))
     backend = str(run.get("baseline", ""))
     this_run = baseline_document(tier, backend, None, results, known_ids)
+    reviewed = committed  # what drift is blamed against: not a baseline this run rewrote
     if update_baseline and results and not reasons:
         write_baseline(
             baseline_path, baseline_document(tier, backend, committed, results, known_ids)
         )
         check = BaselineCheck(str(baseline_path), updated=True)
+        reviewed = None
     report = build_report(
         tier=tier,
         run=run,
@@ -96,6 +98,7 @@ def write_tier_reports(
         complete=complete and not reasons,
         incomplete_reasons=reasons,
         today=today,
+        committed=reviewed,
     )
     folder = reports_dir / tier
     files = [_timed(folder / "compatibility.json", lambda: json.dumps(report, ensure_ascii=False))]
