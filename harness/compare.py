@@ -294,14 +294,16 @@ def _key_specs(item: dict[str, Any]) -> list[tuple[str, ...]]:
 
 def _keys_at(rows: list[Any], spec: tuple[str, ...]) -> list[Hashable] | None:
     keys: list[Hashable] = []
+    seen: set[Hashable] = set()
     for row in rows:
         value = row
         for part in spec:
             value = value.get(part) if isinstance(value, dict) else None
-        if not _is_symbol(value):
+        if value in seen or not _is_symbol(value):
             return None
+        seen.add(value)
         keys.append(value)
-    return keys if len(set(keys)) == len(keys) else None
+    return keys
 
 
 def _unique_symbols(rows: list[Any]) -> list[Hashable] | None:
