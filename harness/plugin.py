@@ -22,6 +22,7 @@ from harness.fixtures_servers import (
     provisioning_header_lines,
     provisioning_summary_lines,
 )
+from harness.programs.tier import ProgramBatch
 from harness.report.build import STATUSES
 from harness.report.run import WORKER_KEY, absorb_worker, worker_payload, write_reports
 from harness.session import SESSION_KEY, TIERS, ParitySession
@@ -39,6 +40,23 @@ def _directory(value: str) -> str:
     if not value.strip():
         raise pytest.UsageError("expected a directory path, got an empty string")
     return value
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise pytest.UsageError(f"expected a whole number of 0 or more, got {value!r}")
+    return number
+
+
+def _steps(value: str) -> int:
+    number = _count(value)
+    if not 1 <= number <= 200:
+        raise pytest.UsageError(f"expected 1..200 calls per program, got {value!r}")
+    return number
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -72,6 +90,49 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="rewrite the committed baseline of each tier run from this run's baseline side",
+    )
+    group.addoption(
+        "--parity-programs",
+        type=_count,
+        default=None,
+        help="generated programs each tier's contract run makes, with a fixed seed "
+        "(default: the parity_programs ini key; 0 turns them off)",
+    )
+    group.addoption(
+        "--parity-explore",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="a longer exploration: N generated programs from a fresh random seed "
+        "(printed and reported, to replay with --parity-seed)",
+    )
+    group.addoption(
+        "--parity-seed",
+        type=_count,
+        default=None,
+        help="the seed of the generated programs (batch k uses seed + k; default 0)",
+    )
+    group.addoption(
+        "--parity-program-steps",
+        type=_steps,
+        default=10,
+        help="calls per generated program at most (default 10)",
+    )
+    parser.addini(
+        "parity_programs",
+        "generated programs per tier run (default 0: cases only)",
+        default="0",
+    )
+    parser.addini(
+        "parity_program_batches",
+        "how many test items the programs are split into (for xdist; default 4)",
+        default="4",
+    )
+    parser.addini(
+        "parity_found_dir",
+        "where found programs are written as @case files and loaded from "
+        "(relative to the rootdir; default parity_found)",
+        default="parity_found",
     )
     parser.addini("parity_target", "the target object, as package.module:ATTRIBUTE", default="")
     for tier in TIERS:
@@ -109,6 +170,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "parity_program_batch" in metafunc.fixturenames:
+        parity = metafunc.config.stash.get(SESSION_KEY, None)
+        if parity is None:
+            raise pytest.UsageError(
+                "parity: a test asks for parity_program_batch but no target is configured; "
+                "set parity_target in pytest.ini"
+            )
+        batches = parity.budget.batch_list()
+        metafunc.parametrize("parity_program_batch", batches, ids=[b.id for b in batches])
     if "parity_case" not in metafunc.fixturenames:
         return
     parity = metafunc.config.stash.get(SESSION_KEY, None)
@@ -144,19 +214,52 @@ def parity_check(request: pytest.FixtureRequest) -> Callable[[ContractCase], Obs
     return check
 
 
+@pytest.fixture
+def parity_explore(request: pytest.FixtureRequest) -> Callable[[ProgramBatch], Observed]:
+    """Run a batch of generated programs on the tier's pair.
+
+    ``assert parity_explore(parity_program_batch) == "agrees"`` fails with the shrunk
+    program's labelled diff (and the path of the ``@case`` file it was written to) when
+    a generated program makes the backends differ.
+    """
+    parity = request.config.stash[SESSION_KEY]
+    tier = next((t for t in TIERS if request.node.get_closest_marker(t)), None)
+    if tier is None:
+        raise pytest.UsageError(f"{request.node.nodeid}: expected a unit/integration/e2e marker")
+
+    def check(batch: ProgramBatch) -> Observed:
+        outcome = parity.explore(batch, tier, request)
+        if outcome.result is None:
+            return Observed(None)
+        request.node.stash[RESULT_KEY] = outcome.result
+        if outcome.result.status is CaseStatus.ERROR or not outcome.reproduced:
+            found = outcome.exploration.found
+            pytest.fail(
+                f"generated program {outcome.result.case.id} could not be compared: "
+                f"{outcome.result.error or 'it did not reproduce as a case'}\n"
+                f"{found.message if found else ''}",
+                pytrace=False,
+            )
+        return Observed(outcome.result)
+
+    return check
+
+
 class Observed:
     """A case's result on a pair; equals ``"agrees"`` when only noise (or nothing) differs."""
 
-    def __init__(self, result: CaseResult) -> None:
+    def __init__(self, result: CaseResult | None) -> None:
         self.result = result
 
     def __eq__(self, other: object) -> bool:
-        return other == "agrees" and self.result.comparison.equal
+        return other == "agrees" and (self.result is None or self.result.comparison.equal)
 
     def __hash__(self) -> int:
         return id(self)
 
     def __repr__(self) -> str:
+        if self.result is None:
+            return "<no difference found>"
         return f"<{self.result.case.id}: {self.result.status.value}>"
 
 
@@ -178,7 +281,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str] | None:
     """Explain a failed ``assert parity_check(case) == "agrees"`` as a labelled diff."""
-    if op != "==" or not isinstance(left, Observed):
+    if op != "==" or not isinstance(left, Observed) or left.result is None:
         return None
     result = left.result
     base, cand = result.baseline, result.candidate
@@ -187,6 +290,7 @@ def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str]
         f"{cand.backend} differs from {base.backend} on {result.case.id} "
         f"({len(result.comparison.mismatches)} difference(s)):",
         *text.splitlines(),
+        f"suspects: {', '.join(result.suspects) or '-'} ({result.cause or 'untraced'})",
         f"case source: {result.case.source}",
     ]
 
@@ -199,9 +303,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     for item in session.items:
         callspec = getattr(item, "callspec", None)
         case = callspec.params.get("parity_case") if callspec is not None else None
+        batch = callspec.params.get("parity_program_batch") if callspec is not None else None
+        tier = next((t for t in TIERS if item.get_closest_marker(t)), "unknown")
         if isinstance(case, ContractCase):
-            tier = next((t for t in TIERS if item.get_closest_marker(t)), "unknown")
             parity.selected.setdefault(tier, set()).add(case.id)
+        if isinstance(batch, ProgramBatch):
+            parity.selected.setdefault(tier, set())
+            parity.selected_batches.setdefault(tier, set()).add(batch.id)
 
 
 @pytest.hookimpl(trylast=True)
@@ -267,6 +375,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
                 f"  {len(parity.cases(tier))} cases over {len(table)} methods"
             )
         terminalreporter.write_line(parity.cost_line())
+    if parity is not None:
+        explored = parity.exploration_line()
+        if explored:
+            terminalreporter.write_line(explored)
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         terminalreporter.write_line(
             "parity: no tests ran: expected the tier's tests to be collected; check the "

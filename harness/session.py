@@ -6,12 +6,15 @@ import contextlib
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.contract.cases import ContractCase, registered_cases
 from harness.contract.runner import CaseResult, SeedCache, run_case
+from harness.programs.tier import BatchOutcome, Budget, ProgramBatch, found_modules, run_batch
 from harness.report.serialise import result_json
 from harness.target import BackendFactory, Target, interface_methods, load_target
 
@@ -47,12 +50,21 @@ class ParitySession:
     """Every result as report data (from this process and, on the controller, from workers)."""
     selected: dict[str, set[str]] = field(default_factory=dict)
     """Tier -> the case ids selected to run (what a complete run has results for)."""
+    selected_batches: dict[str, set[str]] = field(default_factory=dict)
+    """Tier -> the program batches selected to run."""
     lost_workers: list[str] = field(default_factory=list)
     written: list[Any] = field(default_factory=list)
     """The reports written at the end of the run (TierReports)."""
     started_at: float = field(default_factory=time.time)
     tier_targets: dict[str, Target] = field(default_factory=dict)
     """Tiers with a target of their own (``parity_target_<tier>``); others use ``target``."""
+    budget: Budget = field(default_factory=lambda: Budget(0, 1, 0, 10))
+    """How many generated programs each tier's run makes (``--parity-programs``)."""
+    found_dir: Path | None = None
+    """Where found programs are written as cases, and committed ones loaded from."""
+    explorations: list[dict[str, Any]] = field(default_factory=list)
+    """What each program batch did (from this process and, on the controller, workers)."""
+    _found: dict[int, list[str]] = field(default_factory=dict)
     _factories: dict[tuple[str, str], BackendFactory] = field(default_factory=dict)
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
@@ -71,6 +83,9 @@ class ParitySession:
             config.getoption("parity_baseline"),
             config.getoption("parity_candidate"),
         )
+        session.budget = budget_from(config)
+        found = str(config.getini("parity_found_dir") or "")
+        session.found_dir = Path(config.rootpath, found) if found else None
         for tier in TIERS:
             tier_spec = str(config.getini(f"parity_target_{tier}") or "")
             if tier_spec:
@@ -100,19 +115,30 @@ class ParitySession:
         """The target a tier runs (its own, or the default)."""
         return self.tier_targets.get(tier or "", self.target)
 
+    def case_modules(self, target: Target) -> list[str]:
+        """A target's case modules and its committed found programs (``parity_found_dir``)."""
+        if id(target) not in self._found:
+            found = (
+                found_modules(self.found_dir, getattr(target, "name", ""))
+                if self.found_dir is not None
+                else []
+            )
+            self._found[id(target)] = found
+        return [*target.case_modules, *self._found[id(target)]]
+
     def cases(self, tier: str | None = None) -> list[ContractCase]:
-        """The contract cases of a tier's target."""
-        return registered_cases(self.target_for(tier).case_modules)
+        """The contract cases of a tier's target (found programs included)."""
+        return registered_cases(self.case_modules(self.target_for(tier)))
 
     def uncovered_methods(self, target: Target) -> list[str]:
         """Interface methods of ``target`` that no case covers."""
-        covered = {m for c in registered_cases(target.case_modules) for m in c.covers}
+        covered = {m for c in registered_cases(self.case_modules(target)) for m in c.covers}
         return [m for m in interface_methods(target.interfaces) if m not in covered]
 
     def unknown_covers(self, target: Target) -> list[str]:
         """``case -> method`` pairs naming a method the interfaces don't have."""
         known = set(interface_methods(target.interfaces))
-        cases = registered_cases(target.case_modules)
+        cases = registered_cases(self.case_modules(target))
         return [f"{c.id} -> {m}" for c in cases for m in c.covers if m not in known]
 
     def coverage_table(self, tier: str | None = None) -> list[tuple[str, int]]:
@@ -154,11 +180,62 @@ class ParitySession:
             (candidate, self.factory(candidate, request, tier)),
             self.seed_cache,
         )
+        self.keep(result, tier, (baseline, candidate))
+        return result
+
+    def keep(
+        self,
+        result: CaseResult,
+        tier: str,
+        pair: tuple[str, str],
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Keep a result and its report record."""
         self.results.append(result)
         record = result_json(result, tier)
-        record["pair"] = [baseline, candidate]
+        record["pair"] = list(pair)
+        record.update(extra or {})
         self.records.append(record)
-        return result
+        return record
+
+    def explore(
+        self, batch: ProgramBatch, tier: str, request: pytest.FixtureRequest
+    ) -> BatchOutcome:
+        """Run one batch of generated programs on the tier's pair; keep what it found."""
+        baseline, candidate = self.pair_for(tier)
+        target = self.target_for(tier)
+        outcome = run_batch(
+            batch,
+            target,
+            self.cases(tier),
+            (baseline, self.factory(baseline, request, tier)),
+            (candidate, self.factory(candidate, request, tier)),
+            self.seed_cache,
+            self.found_dir,
+            date.today(),
+        )
+        summary = outcome.to_json(tier)
+        self.explorations.append(summary)
+        if outcome.result is not None:
+            found = outcome.exploration.found
+            program: dict[str, Any] = {
+                "seed": batch.seed,
+                "batch": batch.id,
+                "calls": len(found.program.calls) if found else 0,
+                "calls_before_shrinking": found.calls_before_shrinking if found else 0,
+                "programs_to_find": found.programs_to_find if found else 0,
+                "shrink_seconds": round(found.shrink_seconds, 3) if found else 0.0,
+                "written": _relative(outcome.written),
+                "first_difference": found.message if found else "",
+            }
+            record = self.keep(outcome.result, tier, (baseline, candidate), {"program": program})
+            if not outcome.reproduced:
+                record["status"] = "error"
+                record["error"] = (
+                    "a generated program differed, but the case written from it did not: "
+                    f"{str(program['first_difference'])[:500]}"
+                )
+        return outcome
 
     def cost_line(self) -> str:
         """How long the compared cases took, the share spent in the cases' own calls versus
@@ -184,6 +261,52 @@ class ParitySession:
             f"{again} of {len(self.results)} needed a second baseline run"
         )
 
+    def exploration_line(self) -> str | None:
+        """What the generated programs did in this run (None when none ran)."""
+        if not self.explorations:
+            return None
+        programs = sum(int(e["programs"]) for e in self.explorations)
+        calls = sum(int(e["calls"]) for e in self.explorations)
+        seconds = sum(float(e["seconds"]) for e in self.explorations)
+        found = [e for e in self.explorations if e["found_case"]]
+        seeds = ", ".join(str(e["seed"]) for e in self.explorations)
+        text = (
+            f"parity: {programs} generated programs ({calls} calls) in "
+            f"{len(self.explorations)} batches took {seconds:.1f} s; seeds {seeds}; "
+            f"{len(found)} found a difference"
+        )
+        for e in found:
+            text += f"\n  found: {e['found_case']} -> {e['written'] or '(not written)'}"
+        return text
+
     def close(self) -> None:
         """Close every opened backend."""
         self._stack.close()
+
+
+def budget_from(config: pytest.Config) -> Budget:
+    """The run's program budget, from the options and ini keys (validated there)."""
+    from harness.programs.tier import fresh_seed
+
+    explore = config.getoption("parity_explore")
+    programs = config.getoption("parity_programs")
+    if programs is None:
+        programs = int(str(config.getini("parity_programs") or "0"))
+    seed = config.getoption("parity_seed")
+    fresh = explore is not None and seed is None
+    return Budget(
+        programs=explore if explore is not None else programs,
+        batches=int(str(config.getini("parity_program_batches") or "4")),
+        seed=fresh_seed() if fresh else (seed or 0),
+        steps=config.getoption("parity_program_steps"),
+        fresh_seed=fresh,
+    )
+
+
+def _relative(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

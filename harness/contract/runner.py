@@ -83,7 +83,7 @@ class CaseResult:
     suspects: tuple[str, ...] = ()
     """Where to look, most likely first: the call that caused the first difference (a
     write found by prefix replay, or the seed's call), then where it showed."""
-    blame: str = ""
+    cause: str = ""
     """How the first suspect was found, in words (empty for a matching case)."""
 
     @property
@@ -158,7 +158,7 @@ def run_case(
     if status is not CaseStatus.MATCH:
         first = _with_raw(first, first_steps, target.rules)
         other = _with_raw(other, other_steps, target.rules)
-    suspects, blame = _blame(
+    suspects, cause = _blame(
         status,
         case,
         target,
@@ -171,7 +171,7 @@ def run_case(
         first_steps,
     )
     return CaseResult(
-        case, first, other, again, comparison, status, compare_seconds, suspects, blame
+        case, first, other, again, comparison, status, compare_seconds, suspects, cause
     )
 
 

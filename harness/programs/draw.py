@@ -66,8 +66,12 @@ def default_text() -> Strategy:
 
 
 def default_int() -> Strategy:
-    """Small integers first, then boundaries."""
-    return st.integers(0, 12) | st.sampled_from([-1, 13, 99, 100, 101, 2**31, -(2**31)])
+    """Small positive integers first, then zero and negatives, then boundaries."""
+    return (
+        st.integers(1, 6)
+        | st.integers(-2, 0)
+        | st.sampled_from([7, 99, 100, 101, 1000, 2**31, -(2**31)])
+    )
 
 
 def default_decimal() -> Strategy:
@@ -141,6 +145,7 @@ class ValueDrawer:
         self.pools = pools
         self.handles = handles
         self._unknown = 0
+        self._recent: dict[str, Handle] = {}
 
     def draw(self, data: st.DataObject, hint: Any, name: str, owner: str) -> Any:
         """A value for parameter/field ``name`` of ``owner`` (a method or a type name)."""
@@ -198,11 +203,24 @@ class ValueDrawer:
 
     def _draw_id(self, data: st.DataObject, kind: str) -> Handle | Unknown:
         handles = list(self.handles.handles(kind))
-        if handles and data.draw(st.integers(0, 7), label=f"{kind} id: known?") != 7:
-            # newest first, so shrinking drops later handles (Hypothesis's own bundles do so)
-            return data.draw(st.sampled_from(handles[::-1]), label=f"{kind} handle")
+        which = data.draw(st.integers(0, 7), label=f"{kind} id: the last one, any, or none?")
+        if handles and which < 7:
+            recent = self._recent.get(kind)
+            if which < 4 and recent is not None:
+                # the entity the program used last: calls chain on one entity (add to a
+                # cart, then place that cart's order), as real sequences do
+                chosen = recent
+            else:
+                # newest first, so shrinking drops later handles (as Hypothesis's bundles do)
+                chosen = data.draw(st.sampled_from(handles[::-1]), label=f"{kind} handle")
+            self._recent[kind] = chosen
+            return chosen
         self._unknown += 1
         return Unknown(kind, f"no-such-{kind}-{self._unknown}")
+
+    def returned(self, handle: Handle) -> None:
+        """An entity the program just created becomes the one its next calls use."""
+        self._recent[handle.kind] = handle
 
     def _reuse_text(self, data: st.DataObject, name: str, fresh: str | None) -> str:
         seen = self.pools.get(name)

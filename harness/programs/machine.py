@@ -14,6 +14,7 @@ example, so Hypothesis shrinks the program to a minimal one.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import inspect
 import time
 import typing
@@ -35,7 +36,7 @@ from hypothesis.stateful import (
 )
 
 from harness.canonical import Canonical, Canonicaliser
-from harness.compare import Comparison, compare, differing_paths, render
+from harness.compare import compare, differing_paths, render
 from harness.contract.run import CRASHED, CallFailed, Step
 from harness.contract.runner import (
     SeedCache,
@@ -57,6 +58,11 @@ DEFAULT_STEPS = 10
 
 class ProgramDiverged(AssertionError):
     """The two backends did something different for a generated program."""
+
+    def __init__(self, message: str, shown_at: str) -> None:
+        super().__init__(message)
+        self.shown_at = shown_at
+        """The method of the call where the difference first shows (or ``state``)."""
 
 
 class _OutOfShrinkTime(BaseException):
@@ -219,11 +225,11 @@ class Lockstep:
         if crashed:
             error = crashed[0].value
             self._fail(
-                f"{crashed[0].call} crashed with {type(error).__name__}: {error}", comparison
+                f"{crashed[0].call} crashed with {type(error).__name__}: {error}", crashed[0].call
             )
         if comparison.mismatches:
             names = [s.backend for s in self.sides]
-            self._fail(render(comparison, names[0], names[1], labels, limit=5), comparison)
+            self._fail(render(comparison, names[0], names[1], labels, limit=5), steps[0].call)
 
     def _observations(self, final: bool) -> tuple[Canonical, Canonical, tuple[str, ...]]:
         out = []
@@ -252,9 +258,9 @@ class Lockstep:
         observation = again.observation if final else again.observation[: len(first)]
         return differing_paths(first, observation)
 
-    def _fail(self, message: str, comparison: Comparison) -> typing.NoReturn:
-        self.explorer.record_failure(self.program.copy(), message)
-        raise ProgramDiverged(message)
+    def _fail(self, message: str, shown_at: str) -> typing.NoReturn:
+        self.explorer.record_failure(self.program.copy(), message, shown_at)
+        raise ProgramDiverged(message, shown_at)
 
 
 class Explorer:
@@ -279,6 +285,7 @@ class Explorer:
         )
         self.exploration = Exploration(options.seed, options.programs)
         self._failures: list[tuple[Program, str, float, int]] = []
+        self._shown_at = ""
         self.stopped_shrinking = False
         self._first_failure_calls = 0
 
@@ -293,11 +300,39 @@ class Explorer:
             return False
         return time.perf_counter() - self._failures[0][2] > self.options.shrink_seconds
 
-    def record_failure(self, program: Program, message: str) -> None:
+    def record_failure(self, program: Program, message: str, shown_at: str) -> None:
         """Remember a failing program (the last one recorded is the shrunk one)."""
         if not self._failures:
             self._first_failure_calls = len(program.calls)
+            self._shown_at = shown_at
         self._failures.append((program, message, time.perf_counter(), self.exploration.programs))
+
+    def diverges(self, program: Program) -> ProgramDiverged | None:
+        """Run ``program`` once in lockstep; the difference it shows, if any."""
+        lockstep = Lockstep(self, program.dataset)
+        try:
+            for call in program.calls:
+                lockstep.call(call)
+            lockstep.finish()
+        except ProgramDiverged as diverged:
+            return diverged
+        finally:
+            lockstep.close()
+        return None
+
+    def trim(self, program: Program, message: str) -> tuple[Program, str]:
+        """Hypothesis's shrink, finished greedily: drop each call (last first) whose
+        removal keeps the same difference, until none can go. One run per try."""
+        shown_at = self._shown_at
+        index = len(program.calls) - 1
+        while index >= 0:
+            shorter = without_call(program, index)
+            if shorter is not None:
+                diverged = self.diverges(shorter)
+                if diverged is not None and diverged.shown_at == shown_at:
+                    program, message = shorter, str(diverged)
+            index -= 1
+        return program, message
 
     def run(self) -> Exploration:
         """Explore; on a difference, shrink it and return it as ``found``."""
@@ -325,8 +360,8 @@ class Explorer:
             diverged = isinstance(error, ProgramDiverged) or self.stopped_shrinking
             if not self._failures or not diverged:
                 raise
-            program, message, _, _ = self._failures[-1]
             first_at, first_programs = self._failures[0][2], self._failures[0][3]
+            program, message = self.trim(*self._failures[-1][:2])
             self.exploration.found = FoundProgram(
                 program,
                 message,
@@ -338,6 +373,43 @@ class Explorer:
             self.exploration.programs = first_programs
         self.exploration.seconds = time.perf_counter() - started
         return self.exploration
+
+
+def without_call(program: Program, index: int) -> Program | None:
+    """``program`` without call ``index`` (later handles renumbered), or ``None`` when a
+    later call uses the entity it returned."""
+    calls = program.calls[:index] + program.calls[index + 1 :]
+
+    def shift(value: Any) -> Any:
+        if isinstance(value, Handle) and isinstance(value.origin, int):
+            if value.origin == index:
+                raise _UsesRemoved
+            if value.origin > index:
+                return Handle(value.kind, value.origin - 1, value.label)
+            return value
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.replace(
+                value, **{f.name: shift(getattr(value, f.name)) for f in dataclasses.fields(value)}
+            )
+        if isinstance(value, list):
+            return [shift(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(shift(v) for v in value)
+        if isinstance(value, dict):
+            return {k: shift(v) for k, v in value.items()}
+        return value
+
+    try:
+        shifted = [
+            dataclasses.replace(c, args=shift(c.args), kwargs=shift(dict(c.kwargs))) for c in calls
+        ]
+    except _UsesRemoved:
+        return None
+    return Program(program.dataset, shifted)
+
+
+class _UsesRemoved(Exception):
+    """A later call refers to the entity the removed call returned."""
 
 
 def build_machine(explorer: Explorer) -> type[RuleBasedStateMachine]:
@@ -419,7 +491,9 @@ def _make_rule(method: _Method, bundles: Mapping[str, Bundle[Any]]) -> Any:
         if isinstance(result, CallFailed) or isinstance(other, CallFailed):
             return multiple()
         kind = method.returns_kind
-        return multiple(Handle(kind, index, f"{kind}_{index + 1}"))
+        handle = Handle(kind, index, f"{kind}_{index + 1}")
+        drawer.returned(handle)
+        return multiple(handle)
 
     call.__name__ = "call_" + method.name.replace(".", "_")
     if method.returns_kind is not None:
@@ -447,8 +521,10 @@ def explore(
 
 
 def datasets_of(cases: Sequence[Any]) -> tuple[str | None, ...]:
-    """Start states for programs: empty, and every seed dataset the cases use."""
-    return (None, *sorted({c.seed for c in cases if c.seed}))
+    """Start states for programs: every seed dataset the cases use, three times as often
+    as the empty state (seeded data gives calls something to act on)."""
+    seeds = sorted({c.seed for c in cases if c.seed})
+    return (*(s for s in seeds for _ in range(3)), None)
 
 
 __all__ = [

@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import re
 import sys
+import textwrap
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,6 +24,7 @@ from typing import Any
 from harness.programs.model import Handle, Program, ProgramCall, Unknown
 
 FOUND_PREFIX = "found_"
+LINE_LENGTH = 100
 
 
 def program_digest(program: Program) -> str:
@@ -43,6 +45,7 @@ def render_case(
     name: str,
     summary: str,
     found_on: date | None = None,
+    target_name: str = "",
 ) -> str:
     """The source of a module holding ``program`` as one ``@case`` function."""
     imports: dict[str, set[str]] = {}
@@ -58,13 +61,20 @@ def render_case(
             verb = "drain"
         else:
             verb = "call"
-        text = f"run.{verb}({', '.join([repr(call.method), *rendered])})"
-        if index in labels:
-            text = f"{labels[index]} = {text}"
-        lines.append(text)
-    seed = f", seed={program.dataset!r}" if program.dataset else ""
+        assign = f"{labels[index]} = " if index in labels else ""
+        parts = [quoted(call.method), *rendered]
+        text = f"{assign}run.{verb}({', '.join(parts)})"
+        if len(text) + 4 <= LINE_LENGTH:
+            lines.append(text)
+            continue
+        lines.append(f"{assign}run.{verb}(")
+        for part in parts:
+            wrapped = f"    {part},"
+            lines.append(wrapped if len(wrapped) + 4 <= LINE_LENGTH else f"{wrapped}  # noqa: E501")
+        lines.append(")")
+    seed = f", seed={quoted(program.dataset)}" if program.dataset else ""
     header = [
-        f'"""{summary}',
+        '"""' + "\n".join(textwrap.wrap(summary, LINE_LENGTH - 4)),
         "",
         f"Found by Parity's generated programs{f' on {found_on.isoformat()}' if found_on else ''} "
         "and shrunk to",
@@ -82,10 +92,13 @@ def render_case(
         *header,
         *sorted(["from harness.contract import Run, case", *module_imports]),
         "",
+        f"PARITY_TARGET = {quoted(target_name)}",
+        '"""The target this case was found for (Parity loads it only for that target)."""',
         "",
-        f"@case({', '.join(repr(m) for m in covers)}{seed})",
+        "",
+        f"@case({', '.join(quoted(m) for m in covers)}{seed})",
         f"def {name}(run: Run) -> None:",
-        f'    """{summary}"""',
+        '    """The shrunk program (see the module docstring)."""',
         *[f"    {line}" for line in lines],
         "",
     ]
@@ -116,11 +129,13 @@ def _handles(call: ProgramCall) -> list[Handle]:
 def _value(value: Any, imports: dict[str, set[str]]) -> str:
     if isinstance(value, Handle):
         if isinstance(value.origin, str):
-            return f"run.seeded[{value.origin!r}].id"
+            return f"run.seeded[{quoted(value.origin)}].id"
         return f"{value.label}.id"
     if isinstance(value, Unknown):
         return repr(value.raw)
-    if value is None or isinstance(value, bool | int | str):
+    if isinstance(value, str):
+        return quoted(value)
+    if value is None or isinstance(value, bool | int):
         return repr(value)
     if isinstance(value, float):
         return repr(value)
@@ -154,8 +169,18 @@ def _value(value: Any, imports: dict[str, set[str]]) -> str:
         inner = ", ".join(_value(v, imports) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {_value(v, imports)}" for k, v in value.items()) + "}"
+        pairs = (f"{quoted(str(k))}: {_value(v, imports)}" for k, v in value.items())
+        return "{" + ", ".join(pairs) + "}"
     raise TypeError(f"cannot write a {type(value).__name__} argument into a case: {value!r}")
+
+
+def quoted(text: str) -> str:
+    """A double-quoted Python literal for ``text`` (as ``ruff format`` writes them)."""
+    literal = repr(text)
+    if literal.startswith('"'):
+        return literal
+    inner = literal[1:-1].replace("\\'", "'").replace('"', '\\"')
+    return f'"{inner}"'
 
 
 def _import(cls: type, imports: dict[str, set[str]]) -> None:
@@ -168,10 +193,13 @@ def write_found(
     covers: list[str],
     summary: str,
     found_on: date,
+    target_name: str = "",
 ) -> Path:
     """Write ``program`` as ``<directory>/found_<name>.py``; return the path."""
     name = function_name(program, covers[0])
-    source = render_case(program, covers, name=name, summary=summary, found_on=found_on)
+    source = render_case(
+        program, covers, name=name, summary=summary, found_on=found_on, target_name=target_name
+    )
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{FOUND_PREFIX}{name}.py"
     path.write_text(source, encoding="utf-8")

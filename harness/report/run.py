@@ -25,7 +25,9 @@ def worker_payload(parity: ParitySession) -> str:
     return json.dumps(
         {
             "records": parity.records,
+            "explorations": parity.explorations,
             "selected": {t: sorted(ids) for t, ids in parity.selected.items()},
+            "batches": {t: sorted(ids) for t, ids in parity.selected_batches.items()},
         }
     )
 
@@ -39,8 +41,11 @@ def absorb_worker(parity: ParitySession, node: Any, error: object) -> None:
         return
     data = json.loads(payload)
     parity.records.extend(data["records"])
+    parity.explorations.extend(data.get("explorations", []))
     for tier, ids in data["selected"].items():
         parity.selected.setdefault(tier, set()).update(ids)
+    for tier, ids in data.get("batches", {}).items():
+        parity.selected_batches.setdefault(tier, set()).update(ids)
 
 
 def write_reports(
@@ -57,7 +62,7 @@ def write_reports(
             for c in parity.cases(tier)
         ]
         methods = interface_methods(target.interfaces)
-        records = [r for r in parity.records if r["tier"] == tier]
+        records = _first_of_each([r for r in parity.records if r["tier"] == tier])
         missing = parity.selected[tier] - {r["id"] for r in records}
         reasons = list(parity.lost_workers)
         if exitstatus not in TRUSTED_EXITS:
@@ -73,6 +78,14 @@ def write_reports(
             reasons.append(
                 f"{len(unavailable)} case{'s' if len(unavailable) != 1 else ''} hit an "
                 f"unavailable backend (server down or unreachable): {', '.join(unavailable[:10])}"
+            )
+        explored = {e["batch"] for e in parity.explorations if e["tier"] == tier}
+        lost_batches = sorted(parity.selected_batches.get(tier, set()) - explored)
+        if lost_batches:
+            reasons.append(
+                f"{len(lost_batches)} selected program batch"
+                f"{'es' if len(lost_batches) != 1 else ''} produced no result (crashed or "
+                f"interrupted): {', '.join(lost_batches)}"
             )
         if missing:
             reasons.append(
@@ -92,6 +105,10 @@ def write_reports(
             "workers": int(getattr(config.option, "numprocesses", 0) or 1),
             "parity_version": _version(),
             "provisioning": provisioning_summary_lines(),
+            "exploration": _exploration(parity, tier),
+            "second_baseline_runs": sum(
+                1 for r in records if r.get("baseline_again_seconds") is not None
+            ),
         }
         written.append(
             write_tier_reports(
@@ -109,6 +126,30 @@ def write_reports(
             )
         )
     return written
+
+
+def _first_of_each(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One record per case id: two program batches (or workers) can find the same shrunk
+    program, which is one case."""
+    seen: dict[str, dict[str, Any]] = {}
+    for record in records:
+        seen.setdefault(record["id"], record)
+    return list(seen.values())
+
+
+def _exploration(parity: ParitySession, tier: str) -> dict[str, Any]:
+    """The tier's generated programs: the budget and what each batch did."""
+    batches = [e for e in parity.explorations if e["tier"] == tier]
+    return {
+        "budget": parity.budget.programs,
+        "fresh_seed": parity.budget.fresh_seed,
+        "steps": parity.budget.steps,
+        "programs": sum(int(e["programs"]) for e in batches),
+        "calls": sum(int(e["calls"]) for e in batches),
+        "seconds": round(sum(float(e["seconds"]) for e in batches), 3),
+        "found": [e["found_case"] for e in batches if e["found_case"]],
+        "batches": batches,
+    }
 
 
 def _iso(moment: float) -> str:

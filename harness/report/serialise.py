@@ -40,7 +40,7 @@ def result_json(result: CaseResult, tier: str) -> dict[str, Any]:
         "status": result.status.value,
         "error": result.error,
         "suspects": list(result.suspects),
-        "blame": result.blame,
+        "cause": result.cause,
         "differences": [d.to_json() for d in result.comparison.mismatches],
         "noise": [d.to_json() for d in result.comparison.noise],
         "accepted": [],

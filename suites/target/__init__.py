@@ -24,6 +24,7 @@ from shop.domain import (
 )
 from shop.interfaces import REPOSITORY_INTERFACES
 from suites.target import backends, seed, snapshot
+from suites.target.programs import PROGRAM_STRATEGIES
 
 
 def _error_fields(error: BaseException) -> Mapping[str, Any]:
@@ -110,6 +111,8 @@ class ShopTarget:
     )
     write_methods = WRITE_METHODS
     infrastructure_errors: tuple[type[BaseException], ...] = (Unavailable,)
+    program_strategies = PROGRAM_STRATEGIES
+    """Argument strategies for generated programs (Parity derives the rest from hints)."""
 
     @property
     def backends(self) -> tuple[str, ...]:
