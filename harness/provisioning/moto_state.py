@@ -31,6 +31,9 @@ there at all (moto resets its state whenever a new ``mock_aws`` is entered, whic
 tables created in an outer mock) raises ``MotoTablesMissing`` instead: create the tables
 again and retry.
 
+Checked against moto 5.0.28, 5.1.22 and 5.2.5 (``suites/unit/harness/test_moto_state.py``
+passes on each).
+
 Which account: ``account_id`` defaults to ``$MOTO_ACCOUNT_ID`` or moto's default account,
 the one moto uses for the fake keys the harness passes (``testing``).
 """
