@@ -115,8 +115,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--parity-program-steps",
         type=_steps,
-        default=10,
-        help="calls per generated program at most (default 10)",
+        default=25,
+        help="calls per generated program at most (default 25)",
     )
     parser.addini(
         "parity_programs",
@@ -177,7 +177,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                 "parity: a test asks for parity_program_batch but no target is configured; "
                 "set parity_target in pytest.ini"
             )
-        batches = parity.budget.batch_list()
+        batches = parity.budget.batch_list() or [ProgramBatch(0, 1, parity.budget.seed, 0, 1)]
         metafunc.parametrize("parity_program_batch", batches, ids=[b.id for b in batches])
     if "parity_case" not in metafunc.fixturenames:
         return
@@ -228,6 +228,8 @@ def parity_explore(request: pytest.FixtureRequest) -> Callable[[ProgramBatch], O
         raise pytest.UsageError(f"{request.node.nodeid}: expected a unit/integration/e2e marker")
 
     def check(batch: ProgramBatch) -> Observed:
+        if batch.programs == 0:
+            pytest.skip("generated programs are turned off (parity_programs / --parity-programs 0)")
         outcome = parity.explore(batch, tier, request)
         if outcome.result is None:
             return Observed(None)

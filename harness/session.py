@@ -58,7 +58,7 @@ class ParitySession:
     started_at: float = field(default_factory=time.time)
     tier_targets: dict[str, Target] = field(default_factory=dict)
     """Tiers with a target of their own (``parity_target_<tier>``); others use ``target``."""
-    budget: Budget = field(default_factory=lambda: Budget(0, 1, 0, 10))
+    budget: Budget = field(default_factory=lambda: Budget(0, 1, 0, 25))
     """How many generated programs each tier's run makes (``--parity-programs``)."""
     found_dir: Path | None = None
     """Where found programs are written as cases, and committed ones loaded from."""

@@ -66,6 +66,8 @@ class SideRun:
     harness's work around them: restoring state, seeding, the state snapshot)."""
     error_call: str | None = None
     """The interface method whose call crashed or made seeding fail, when one did."""
+    seed_calls: tuple[Step, ...] = field(default=(), compare=False, repr=False)
+    """The seed's own calls on this side (raw; for tracing a difference into the seed)."""
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ def _blame(
         return (), ""
     if status is not CaseStatus.MISMATCH:
         return (), ""
-    tracer = _Tracer(case, target, baseline, candidate, seed_cache)
+    tracer = _Tracer(case, target, baseline, candidate, seed_cache, (first, other))
     return tracer.suspects(comparison, first_steps)
 
 
@@ -209,11 +211,13 @@ class _Tracer:
         baseline: tuple[str, BackendFactory],
         candidate: tuple[str, BackendFactory],
         seed_cache: SeedCache | None,
+        runs: tuple[SideRun, SideRun],
     ) -> None:
         self.case = case
         self.target = target
         self.sides = (baseline, candidate)
         self.seed_cache = seed_cache
+        self.runs = runs
         self._states: dict[int, bool] = {}
 
     def suspects(
@@ -223,7 +227,7 @@ class _Tracer:
         if not indexes:
             return ("case",), "the difference is not in any step"
         shown = min(indexes)
-        seed_steps = self._seed_steps(self.sides[0])
+        seed_steps = list(self.runs[0].seed_calls)
         if shown >= len(case_steps):
             return ("case",), "the difference is past the case's last step"
         shown_at = case_steps[shown].call
@@ -257,7 +261,7 @@ class _Tracer:
     def _in_seed(self, seed_steps: list[Step], shown_at: str) -> tuple[tuple[str, ...], str]:
         """The seed's handles differ: name the seed call whose result differs first, or
         else the seed write after which the states part."""
-        other_seed = self._seed_steps(self.sides[1])
+        other_seed = list(self.runs[1].seed_calls)
         rules = self.target.rules
         mine, _ = canonical_steps(seed_steps, rules)
         theirs, _ = canonical_steps(other_seed, rules)
@@ -274,12 +278,6 @@ class _Tracer:
             f"{shown_at}: replaying the seed truncated after each write, the states first "
             f"differ after its write {culprit} ({method})"
         )
-
-    def _seed_steps(self, side: tuple[str, BackendFactory]) -> list[Step]:
-        if not self.case.seed or self.seed_cache is None:
-            return []
-        saved = self.seed_cache.get((side[0], self.case.seed))
-        return list(saved.steps) if saved else []
 
     def _first_diverging_write(self, writes: int) -> int | None:
         """The smallest n in 1..writes after which the two states differ (None if they
@@ -468,6 +466,7 @@ def execute_on_side(
     call_seconds = 0.0
     counts: Counter[str] = Counter()
     nonce = ""
+    seed_calls: tuple[Step, ...] = ()
     started = time.perf_counter()
     truncated = stop_after_writes is not None
     try:
@@ -475,6 +474,7 @@ def execute_on_side(
             target, backend, factory, dataset, seed_cache, stop_after_writes=stop_after_writes
         ) as side:
             counts, nonce, run = side.counts, side.nonce, side.run
+            seed_calls = side.seed_steps
             steps.extend(side.steps)
             try:
                 if not side.seed_truncated:
@@ -524,6 +524,7 @@ def execute_on_side(
         infrastructure,
         call_seconds,
         error_call,
+        seed_calls,
     )
     return side_run, steps
 

@@ -27,6 +27,7 @@ import dataclasses
 import enum
 import types
 import typing
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -44,6 +45,11 @@ TRICKY_TEXT = (
 )
 """Characters that break naive case handling, collations, LIKE patterns and encodings."""
 
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 STRING_TRANSFORMS: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("as it was", lambda s: s),
     ("upper", str.upper),
@@ -51,9 +57,17 @@ STRING_TRANSFORMS: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("swapcase", str.swapcase),
     ("casefold", str.casefold),
     ("title", str.title),
+    ("accents stripped", _strip_accents),
+    ("decomposed (NFD)", lambda s: unicodedata.normalize("NFD", s)),
+    ("its first half", lambda s: s[: max(1, len(s) // 2)]),
+    ("its last word", lambda s: s.split()[-1] if s.split() else s),
 )
+"""How a seen value is drawn again: the ways two stores disagree about "the same" text."""
 
 Strategy = st.SearchStrategy[Any]
+Override = st.SearchStrategy[Any] | Callable[["Pools"], st.SearchStrategy[Any]]
+"""A target's strategy for a parameter, or a function of the values seen so far giving one
+(to search for words the data holds, say)."""
 
 
 def default_text() -> Strategy:
@@ -136,7 +150,7 @@ class ValueDrawer:
     def __init__(
         self,
         id_kinds: Mapping[str, str],
-        overrides: Mapping[str, Strategy],
+        overrides: Mapping[str, Override],
         pools: Pools,
         handles: HandleSource,
     ) -> None:
@@ -151,7 +165,11 @@ class ValueDrawer:
         """A value for parameter/field ``name`` of ``owner`` (a method or a type name)."""
         for key in (f"{owner}.{name}", name):
             if key in self.overrides:
-                value = data.draw(self.overrides[key], label=f"{owner}.{name}")
+                override = self.overrides[key]
+                strategy = (
+                    override if isinstance(override, st.SearchStrategy) else override(self.pools)
+                )
+                value = data.draw(strategy, label=f"{owner}.{name}")
                 return self._reuse_text(data, name, value) if isinstance(value, str) else value
         kind = self.id_kinds.get(name)
         return self._draw_type(data, hint, name, owner, kind)

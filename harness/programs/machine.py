@@ -46,13 +46,13 @@ from harness.contract.runner import (
     execute_on_side,
     open_side,
 )
-from harness.programs.draw import Pools, ValueDrawer
+from harness.programs.draw import Override, Pools, ValueDrawer
 from harness.programs.model import Handle, Program, ProgramCall, perform, replay
 
 if TYPE_CHECKING:
     from harness.target import BackendFactory, Target
 
-DEFAULT_STEPS = 10
+DEFAULT_STEPS = 25
 """Calls per generated program at most."""
 
 
@@ -280,7 +280,7 @@ class Explorer:
         self.cache = cache if cache is not None else {}
         self.options = options
         self.methods = describe_methods(target)
-        self.overrides: Mapping[str, st.SearchStrategy[Any]] = dict(
+        self.overrides: Mapping[str, Override] = dict(
             getattr(target, "program_strategies", {}) or {}
         )
         self.exploration = Exploration(options.seed, options.programs)

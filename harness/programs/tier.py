@@ -10,6 +10,7 @@ case on the pair like any other: the report, JUnit and the gate see an ordinary 
 from __future__ import annotations
 
 import dataclasses
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,7 +66,9 @@ class ProgramBatch:
 
     @property
     def id(self) -> str:
-        """The test id (``programs-2-of-4``)."""
+        """The test id (``programs-2-of-4``; ``programs-off`` for a zero budget)."""
+        if self.programs == 0:
+            return "programs-off"
         return f"programs-{self.index + 1}-of-{self.count}"
 
 
@@ -151,8 +154,9 @@ def found_modules(directory: Path, target_name: str) -> list[str]:
     if not directory.is_dir():
         return []
     names = []
+    marker = re.compile(rf"^PARITY_TARGET = (['\"]){re.escape(target_name)}\1$", re.MULTILINE)
     for path in sorted(directory.glob(f"{FOUND_PREFIX}*.py")):
-        if f"PARITY_TARGET = {target_name!r}" in path.read_text(encoding="utf-8"):
+        if marker.search(path.read_text(encoding="utf-8")):
             names.append(import_found(path))
     return names
 
