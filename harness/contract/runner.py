@@ -219,6 +219,7 @@ class _Tracer:
         self.seed_cache = seed_cache
         self.runs = runs
         self._states: dict[int, bool] = {}
+        self._ignored: str | None = None
 
     def suspects(
         self, comparison: Comparison, case_steps: list[Step]
@@ -240,11 +241,18 @@ class _Tracer:
         writes += [s.call for s in case_steps[:shown] if s.call in self.target.write_methods]
         earlier = tuple(dict.fromkeys(reversed(writes[seed_writes:])))
         where = "the end-of-case state" if shown_at == "state" else f"step {shown} ({shown_at})"
+        through = self._read_method_in(comparison, shown) if shown_at == "state" else None
+        if shown_at != "state":
+            # a read that misreads would make every snapshot reading through it differ:
+            # those readings are no evidence against a write
+            self._ignored = shown_at
         culprit = self._first_diverging_write(len(writes))
         if culprit is None:
-            return (shown_at, *earlier), (
-                f"first shows at {where}; the states agree after every write before it, "
-                "so the call there is the first suspect"
+            first = through or shown_at
+            rest = tuple(m for m in (shown_at, *earlier) if m not in (first, "state"))
+            return (first, *dict.fromkeys(rest)), (
+                f"first shows at {where}; the states agree after every write before it "
+                f"(readings through {first} aside), so {first} is the first suspect"
             )
         method = writes[culprit - 1]
         place = (
@@ -252,7 +260,7 @@ class _Tracer:
             if culprit <= seed_writes
             else f"write {culprit - seed_writes} of the case ({method})"
         )
-        rest = tuple(m for m in (shown_at, *earlier) if m not in (method, "state"))
+        rest = tuple(m for m in (through, shown_at, *earlier) if m and m not in (method, "state"))
         return (method, *dict.fromkeys(rest)), (
             f"first shows at {where}; replaying the case truncated after each write, the "
             f"states first differ after {place}"
@@ -297,8 +305,22 @@ class _Tracer:
     def _states_differ(self, writes: int) -> bool:
         if writes not in self._states:
             states = [self._state_after(writes, name, factory) for name, factory in self.sides]
-            self._states[writes] = states[0] != states[1]
+            paths = differing_paths(states[0], states[1])
+            if self._ignored:
+                paths = frozenset(p for p in paths if self._ignored not in p)
+            self._states[writes] = bool(paths)
         return self._states[writes]
+
+    def _read_method_in(self, comparison: Comparison, step: int) -> str | None:
+        """The interface method a snapshot path of the first difference is keyed by (a
+        snapshot that records each read path under ``"repo.method"``), if any."""
+        methods = sorted(interface_methods_of(self.target), key=len, reverse=True)
+        for difference in comparison.mismatches:
+            if _step_index(difference.path) == step:
+                for method in methods:
+                    if method in difference.path and method not in self.target.write_methods:
+                        return method
+        return None
 
     def _state_after(self, writes: int, backend: str, factory: BackendFactory) -> Canonical:
         side, steps = _execute(
@@ -309,6 +331,13 @@ class _Tracer:
             return {"$error": side.error or "no state"}
         canonical, _ = canonical_steps(state, self.target.rules)
         return canonical
+
+
+def interface_methods_of(target: Target) -> list[str]:
+    """Every ``repo.method`` of the target's Protocols."""
+    from harness.target import interface_methods
+
+    return interface_methods(target.interfaces)
 
 
 def _is_infrastructure(error: BaseException, target: Target) -> bool:

@@ -104,7 +104,9 @@ def default_decimal() -> Strategy:
 
 
 class Pools:
-    """Text values seen so far, per parameter/field name (reused by later draws)."""
+    """Text values the data holds, per field name (reused by later draws): harvested from
+    seeded and returned entities only, so the values reused are ones that exist (or
+    existed) rather than every string the program tried."""
 
     def __init__(self) -> None:
         self._values: dict[str, list[str]] = {}
@@ -249,7 +251,6 @@ class ValueDrawer:
             base = data.draw(st.sampled_from(seen), label=f"{name}: seen")
             how = data.draw(st.sampled_from(STRING_TRANSFORMS), label=f"{name}: case")
             value = how[1](base)
-        self.pools.add(name, value)
         return value
 
 

@@ -119,9 +119,9 @@ class ShopTarget:
         """Backend names: the four real ones, plus ``mutant:<name>`` (DynamoDB in-process
         with one planted incompatibility, see suites/unit/mutants.py) to see the suite and
         the gate catch a known bug."""
-        from suites.unit.mutants import MUTANTS
+        from suites.unit.mutants import ALL_MUTANTS
 
-        return (*backends.BACKENDS, *(f"mutant:{m.name}" for m in MUTANTS))
+        return (*backends.BACKENDS, *(f"mutant:{m.name}" for m in ALL_MUTANTS))
 
     default_pairs: Mapping[str, tuple[str, str]] = {
         "unit": ("memory", "dynamodb-inprocess"),

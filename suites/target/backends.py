@@ -306,9 +306,9 @@ def open_backend(name: str, resources: Resources) -> Iterator[BackendFactory]:
             factory.close()
     elif name.startswith("mutant:"):
         from harness.provisioning import moto_in_process
-        from suites.unit.mutants import MUTANTS, MutantFactory
+        from suites.unit.mutants import ALL_MUTANTS, MutantFactory
 
-        mutant = next(m for m in MUTANTS if f"mutant:{m.name}" == name)
+        mutant = next(m for m in ALL_MUTANTS if f"mutant:{m.name}" == name)
         with moto_in_process():
             planted = MutantFactory(IN_PROCESS_SETTINGS, mutant)
             try:
