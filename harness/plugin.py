@@ -123,6 +123,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "generated programs per tier run (default 0: cases only)",
         default="0",
     )
+    for tier in TIERS:
+        parser.addini(
+            f"parity_programs_{tier}",
+            f"generated programs per {tier} tier run (default: parity_programs)",
+            default="",
+        )
     parser.addini(
         "parity_program_batches",
         "how many test items the programs are split into (for xdist; default 4)",
@@ -177,7 +183,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                 "parity: a test asks for parity_program_batch but no target is configured; "
                 "set parity_target in pytest.ini"
             )
-        batches = parity.budget.batch_list() or [ProgramBatch(0, 1, parity.budget.seed, 0, 1)]
+        tier = next((t for t in TIERS if metafunc.definition.get_closest_marker(t)), None)
+        budget = parity.budget(tier)
+        batches = budget.batch_list() or [ProgramBatch(0, 1, budget.seed, 0, 1)]
         metafunc.parametrize("parity_program_batch", batches, ids=[b.id for b in batches])
     if "parity_case" not in metafunc.fixturenames:
         return
@@ -311,7 +319,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             parity.selected.setdefault(tier, set()).add(case.id)
         if isinstance(batch, ProgramBatch):
             parity.selected.setdefault(tier, set())
-            parity.selected_batches.setdefault(tier, set()).add(batch.id)
+            if batch.programs > 0:  # the "programs-off" item runs nothing, by design
+                parity.selected_batches.setdefault(tier, set()).add(batch.id)
 
 
 @pytest.hookimpl(trylast=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -58,8 +59,8 @@ class ParitySession:
     started_at: float = field(default_factory=time.time)
     tier_targets: dict[str, Target] = field(default_factory=dict)
     """Tiers with a target of their own (``parity_target_<tier>``); others use ``target``."""
-    budget: Budget = field(default_factory=lambda: Budget(0, 1, 0, 25))
-    """How many generated programs each tier's run makes (``--parity-programs``)."""
+    budgets: dict[str, Budget] = field(default_factory=dict)
+    """Tier -> how many generated programs its run makes (``--parity-programs``)."""
     found_dir: Path | None = None
     """Where found programs are written as cases, and committed ones loaded from."""
     explorations: list[dict[str, Any]] = field(default_factory=list)
@@ -83,7 +84,11 @@ class ParitySession:
             config.getoption("parity_baseline"),
             config.getoption("parity_candidate"),
         )
-        session.budget = budget_from(config)
+        seed = None
+        for tier in TIERS:
+            budget = budget_from(config, tier)
+            seed = budget.seed if seed is None else seed  # one fresh seed for the run
+            session.budgets[tier] = dataclasses.replace(budget, seed=seed)
         found = str(config.getini("parity_found_dir") or "")
         session.found_dir = Path(config.rootpath, found) if found else None
         for tier in TIERS:
@@ -114,6 +119,10 @@ class ParitySession:
     def target_for(self, tier: str | None) -> Target:
         """The target a tier runs (its own, or the default)."""
         return self.tier_targets.get(tier or "", self.target)
+
+    def budget(self, tier: str | None) -> Budget:
+        """The tier's program budget."""
+        return self.budgets.get(tier or "", Budget(0, 1, 0, 25))
 
     def case_modules(self, target: Target) -> list[str]:
         """A target's case modules and its committed found programs (``parity_found_dir``)."""
@@ -284,23 +293,42 @@ class ParitySession:
         self._stack.close()
 
 
-def budget_from(config: pytest.Config) -> Budget:
-    """The run's program budget, from the options and ini keys (validated there)."""
+def budget_from(config: pytest.Config, tier: str | None = None) -> Budget:
+    """A tier's program budget: ``--parity-explore``, else ``--parity-programs``, else the
+    ``parity_programs_<tier>`` ini key, else ``parity_programs``."""
     from harness.programs.tier import fresh_seed
 
     explore = config.getoption("parity_explore")
     programs = config.getoption("parity_programs")
     if programs is None:
-        programs = int(str(config.getini("parity_programs") or "0"))
+        key = f"parity_programs_{tier}" if tier else ""
+        name, text = (
+            (key, config.getini(key))
+            if key and config.getini(key)
+            else (
+                "parity_programs",
+                config.getini("parity_programs"),
+            )
+        )
+        programs = _ini_count(name, text)
     seed = config.getoption("parity_seed")
     fresh = explore is not None and seed is None
     return Budget(
         programs=explore if explore is not None else programs,
-        batches=int(str(config.getini("parity_program_batches") or "4")),
+        batches=max(
+            1, _ini_count("parity_program_batches", config.getini("parity_program_batches"))
+        ),
         seed=fresh_seed() if fresh else (seed or 0),
         steps=config.getoption("parity_program_steps"),
         fresh_seed=fresh,
     )
+
+
+def _ini_count(name: str, value: object) -> int:
+    text = str(value or "0").strip()
+    if not text.isdigit():
+        raise pytest.UsageError(f"{name}: expected a whole number of 0 or more, got {text!r}")
+    return int(text)
 
 
 def _relative(path: Path | None) -> str | None:

@@ -141,9 +141,10 @@ def _exploration(parity: ParitySession, tier: str) -> dict[str, Any]:
     """The tier's generated programs: the budget and what each batch did."""
     batches = [e for e in parity.explorations if e["tier"] == tier]
     return {
-        "budget": parity.budget.programs,
-        "fresh_seed": parity.budget.fresh_seed,
-        "steps": parity.budget.steps,
+        "budget": parity.budget(tier).programs,
+        "seed": parity.budget(tier).seed,
+        "fresh_seed": parity.budget(tier).fresh_seed,
+        "steps": parity.budget(tier).steps,
         "programs": sum(int(e["programs"]) for e in batches),
         "calls": sum(int(e["calls"]) for e in batches),
         "seconds": round(sum(float(e["seconds"]) for e in batches), 3),
