@@ -34,12 +34,12 @@ def everything(repos: RepositorySet) -> dict[str, Any]:
         carts.append(repos.carts.get(user.id))
     tree = repos.categories.tree()
     categories = _flatten(tree)
-    return {
-        "users": users,
-        "categories": tree,
-        "products": products,
-        "orders": orders,
-        "carts": carts,
+    return {  # keyed by the method that read each part, so blame can name it
+        "users.list": users,
+        "categories.tree": tree,
+        "products.list_by_seller": products,
+        "orders.list_by_user": orders,
+        "carts.get": carts,
         "read_paths": _read_paths(repos, users, categories, products, orders),
     }
 
