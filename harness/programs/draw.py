@@ -189,7 +189,10 @@ class ValueDrawer:
         if origin in (list, tuple, Sequence, typing.Sequence) or hint in (list, tuple):
             args = typing.get_args(hint)
             item = args[0] if args else str
-            count = data.draw(st.integers(0, 4), label=f"{owner}.{name}:length")
+            count = data.draw(
+                st.integers(0, 4) | st.sampled_from([25, 26, 100, 101]),  # batch limits too
+                label=f"{owner}.{name}:length",
+            )
             items = [self._draw_type(data, item, name, owner, kind) for _ in range(count)]
             return tuple(items) if origin is tuple else items
         if kind is not None and hint in (str, int):
