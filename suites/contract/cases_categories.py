@@ -127,3 +127,15 @@ def refuses_categories_with_children_or_products(run: Run) -> None:
     run.call("categories.delete", run.seeded["books"].id)
     run.call("categories.delete", run.seeded["jazz"].id)
     run.call("categories.delete", "999999")
+
+
+@case("categories.update", "categories.get_by_name", seed="small_shop")
+def a_renamed_category_is_found_by_its_new_name_only(run: Run) -> None:
+    """Looked up by name before and after a rename: the old name is free, the new one found."""
+    books = run.seeded["books"]
+    run.call("categories.get_by_name", "Books")
+    run.call("categories.update", books.id, CategoryChanges(name="Literature"))
+    run.call("categories.get_by_name", "Books")
+    run.call("categories.get_by_name", "Literature")
+    run.call("categories.create", NewCategory("Books"))
+    run.call("categories.get_by_name", "Books")

@@ -125,3 +125,22 @@ def skips_deleted_products_when_restoring(run: Run) -> None:
     run.call("products.delete", s["odes"].id)
     run.call("orders.cancel", s["bob_paid"].id)
     run.call("products.get", s["dune"].id)
+
+
+@case("orders.update_status", "orders.cancel", seed="small_shop")
+def tries_every_move_from_every_status(run: Run) -> None:
+    """From each status an order reaches, every other move (and a cancel once shipped) is
+    tried before the one allowed step; then everything from delivered."""
+    order = run.seeded["bob_pending"]
+    allowed = {"pending": "paid", "paid": "shipped", "shipped": "delivered"}
+    for current, step in allowed.items():
+        for status in OrderStatus:
+            if status.value != step:
+                run.call("orders.update_status", order.id, status)
+        if current == "shipped":
+            run.call("orders.cancel", order.id)
+        run.call("orders.update_status", order.id, step)
+    for status in OrderStatus:
+        run.call("orders.update_status", order.id, status)
+    run.call("orders.cancel", order.id)
+    run.call("orders.list_by_status", "delivered")

@@ -50,10 +50,18 @@ pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("in_process")]
 
 BY_NAME = {m.name: m for m in UNCAUGHT_BY_CASES}
 
-CAUGHT_SINCE_THE_SNAPSHOT_READS_EVERY_PATH = frozenset({"moved-product-keeps-category-index"})
-"""Mutants the 74 cases missed until the shop's snapshot read every entity back through
-each index (issue 10): a moved product left in its old category's listing now shows in the
-end state of every case that moves one."""
+CAUGHT_SINCE_THE_SNAPSHOT_READS_EVERY_PATH = frozenset(
+    {
+        "moved-product-keeps-category-index",
+        "stale-name-lookup",
+        "paid-straight-to-delivered",
+        "cancel-after-shipping",
+    }
+)
+"""Mutants the 74 cases missed that issue 10's work catches with cases: a moved product left
+in its old category's listing now shows in the end state of every case that moves one (the
+snapshot reads every entity back through each index), and two cases added with it try a
+renamed category's old name and every order move from every status."""
 
 
 class Caller(Protocol):
