@@ -77,8 +77,8 @@ def cart_ready(repos: RepositorySet, *, stock: int = 5, quantity: int = 2) -> Sc
 def assert_whole(repos: RepositorySet, scene: Scene, *, orders: int) -> list[Order]:
     """Exactly ``orders`` orders exist, each took its stock once and emptied the cart."""
     state = everything(repos)
-    placed = [o for o in state["orders"] if o.user_id == scene.shopper.id]
-    assert len(placed) == orders == len(state["orders"])
+    placed = [o for o in state["orders.list_by_user"] if o.user_id == scene.shopper.id]
+    assert len(placed) == orders == len(state["orders.list_by_user"])
     for order in placed:
         assert [(i.product_id, i.quantity) for i in order.items] == [
             (scene.product.id, scene.quantity)
