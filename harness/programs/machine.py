@@ -171,10 +171,14 @@ class Lockstep:
         self.program = Program(dataset)
         self._stack = contextlib.ExitStack()
         target = explorer.target
-        self.sides: list[SideSession] = [
-            self._stack.enter_context(open_side(target, name, factory, dataset, explorer.cache))
-            for name, factory in (explorer.baseline, explorer.candidate)
-        ]
+        try:
+            self.sides: list[SideSession] = [
+                self._stack.enter_context(open_side(target, name, factory, dataset, explorer.cache))
+                for name, factory in (explorer.baseline, explorer.candidate)
+            ]
+        except BaseException:  # one side would not open: close the other
+            self._stack.close()
+            raise
         self._canons = [Canonicaliser(target.rules, scrub=s.nonce) for s in self.sides]
         self._results: list[list[Any]] = [[], []]
         self._noise: frozenset[str] = frozenset()

@@ -231,3 +231,24 @@ def test_a_bad_program_option_is_a_usage_error(library: pytest.Pytester) -> None
     result = library.runpytest_subprocess("--parity-programs", "many")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*expected a whole number of 0 or more, got 'many'*"])
+
+
+def test_a_longer_exploration_draws_a_fresh_seed_and_reports_it(library: pytest.Pytester) -> None:
+    result = library.runpytest_subprocess("-p", "no:randomly", "--parity-explore", "20")
+    result.assert_outcomes(passed=4)
+    exploration = json.loads((library.path / "reports/unit/compatibility.json").read_text())["run"][
+        "exploration"
+    ]
+    assert exploration["fresh_seed"] is True
+    assert exploration["budget"] == 20
+    seeds = sorted(batch["seed"] for batch in exploration["batches"])
+    assert seeds == [exploration["seed"], exploration["seed"] + 1]
+    replay = library.runpytest_subprocess(
+        "-p", "no:randomly", "--parity-programs", "20", "--parity-seed", str(exploration["seed"])
+    )
+    replay.assert_outcomes(passed=4)
+    again = json.loads((library.path / "reports/unit/compatibility.json").read_text())["run"][
+        "exploration"
+    ]
+    assert again["fresh_seed"] is False
+    assert again["calls"] == exploration["calls"]  # the same seed makes the same programs
