@@ -248,26 +248,26 @@ class ParitySession:
 
     def cost_line(self) -> str:
         """How long the compared cases took, the share spent in the cases' own calls versus
-        the harness's work around them, and how many needed a second baseline run."""
-        sides = [
-            side
-            for r in self.results
-            for side in (r.baseline, r.candidate, r.baseline_again)
-            if side is not None
-        ]
-        running = sum(s.seconds for s in sides)
-        calls = sum(s.call_seconds for s in sides)
-        canonical = sum(s.canonical_seconds for s in sides)
-        comparing = sum(r.compare_seconds for r in self.results)
+        the harness's work around them, and how many needed a second baseline run.
+
+        Read from the report records, so on the xdist controller it covers every worker.
+        """
+        sides = [r[side] for r in self.records for side in ("baseline", "candidate")]
+        again = [r["baseline_again_seconds"] for r in self.records]
+        running = sum(float(s["seconds"]) for s in sides) + sum(float(a or 0) for a in again)
+        calls = sum(float(s.get("call_seconds", 0.0)) for s in sides)
+        canonical = sum(float(s["canonical_seconds"]) for s in sides)
+        comparing = sum(float(r["compare_seconds"]) for r in self.records)
         total = running + canonical + comparing
         share = (canonical + comparing) / total * 100 if total else 0.0
         harness = (total - calls) / total * 100 if total else 0.0
-        again = sum(1 for r in self.results if r.baseline_again is not None)
+        rerun = sum(1 for a in again if a is not None)
+        count = len(self.records)
         return (
-            f"parity: {len(self.results)} cases ran in {total:.2f} s: the cases' own calls "
+            f"parity: {count} cases ran in {total:.2f} s: the cases' own calls "
             f"{calls:.2f} s, the harness around them {harness:.0f} % (canonicalising "
             f"{canonical:.2f} s + comparing {comparing:.2f} s = {share:.1f} %); "
-            f"{again} of {len(self.results)} needed a second baseline run"
+            f"{rerun} of {count} needed a second baseline run"
         )
 
     def exploration_line(self) -> str | None:
