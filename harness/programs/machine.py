@@ -47,7 +47,15 @@ from harness.contract.runner import (
     open_side,
 )
 from harness.programs.draw import Override, Pools, ValueDrawer
-from harness.programs.model import Handle, Program, ProgramCall, perform, replay
+from harness.programs.model import (
+    Handle,
+    Program,
+    ProgramCall,
+    Unknown,
+    map_references,
+    perform,
+    replay,
+)
 
 if TYPE_CHECKING:
     from harness.target import BackendFactory, Target
@@ -411,28 +419,23 @@ def without_call(program: Program, index: int) -> Program | None:
     later call uses the entity it returned."""
     calls = program.calls[:index] + program.calls[index + 1 :]
 
-    def shift(value: Any) -> Any:
-        if isinstance(value, Handle) and isinstance(value.origin, int):
-            if value.origin == index:
-                raise _UsesRemoved
-            if value.origin > index:
-                return Handle(value.kind, value.origin - 1, value.label)
-            return value
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return dataclasses.replace(
-                value, **{f.name: shift(getattr(value, f.name)) for f in dataclasses.fields(value)}
-            )
-        if isinstance(value, list):
-            return [shift(v) for v in value]
-        if isinstance(value, tuple):
-            return tuple(shift(v) for v in value)
-        if isinstance(value, dict):
-            return {k: shift(v) for k, v in value.items()}
-        return value
+    def shift(reference: Handle | Unknown) -> Handle | Unknown:
+        if not isinstance(reference, Handle) or not isinstance(reference.origin, int):
+            return reference
+        if reference.origin == index:
+            raise _UsesRemoved
+        if reference.origin > index:
+            return Handle(reference.kind, reference.origin - 1, reference.label)
+        return reference
 
     try:
         shifted = [
-            dataclasses.replace(c, args=shift(c.args), kwargs=shift(dict(c.kwargs))) for c in calls
+            dataclasses.replace(
+                c,
+                args=map_references(c.args, shift),
+                kwargs=map_references(dict(c.kwargs), shift),
+            )
+            for c in calls
         ]
     except _UsesRemoved:
         return None

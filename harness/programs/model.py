@@ -68,28 +68,39 @@ class Program:
         return list(dict.fromkeys(c.method for c in self.calls))
 
 
+def map_references(value: Any, leaf: Callable[[Handle | Unknown], Any]) -> Any:
+    """``value`` rebuilt with every ``Handle`` and ``Unknown`` in it (inside dataclasses,
+    lists, tuples and dicts, at any depth) replaced by ``leaf(reference)``."""
+    if isinstance(value, Handle | Unknown):
+        return leaf(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: map_references(getattr(value, f.name), leaf) for f in dataclasses.fields(value)
+        }
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, list):
+        return [map_references(v, leaf) for v in value]
+    if isinstance(value, tuple):
+        return tuple(map_references(v, leaf) for v in value)
+    if isinstance(value, dict):
+        return {k: map_references(v, leaf) for k, v in value.items()}
+    return value
+
+
 def resolve(value: Any, seeded: Mapping[str, Any], results: Sequence[Any]) -> Any:
     """``value`` with every handle replaced by this side's raw id (dataclasses rebuilt).
 
     A handle to a call that failed on this side raises ``CaseAborted`` through
     ``CallFailed``, exactly as a hand-written case using a failed result would.
     """
-    if isinstance(value, Handle):
-        entity = seeded[value.origin] if isinstance(value.origin, str) else results[value.origin]
-        return entity.id
-    if isinstance(value, Unknown):
-        return value.raw
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {
-            f.name: resolve(getattr(value, f.name), seeded, results)
-            for f in dataclasses.fields(value)
-        }
-        return dataclasses.replace(value, **changes)
-    if isinstance(value, list):
-        return [resolve(v, seeded, results) for v in value]
-    if isinstance(value, tuple):
-        return tuple(resolve(v, seeded, results) for v in value)
-    return value
+
+    def raw(reference: Handle | Unknown) -> Any:
+        if isinstance(reference, Unknown):
+            return reference.raw
+        origin = reference.origin
+        return (seeded[origin] if isinstance(origin, str) else results[origin]).id
+
+    return map_references(value, raw)
 
 
 def perform(run: Run, call: ProgramCall, results: list[Any]) -> Any:
@@ -115,4 +126,13 @@ def replay(program: Program) -> Callable[[Run], None]:
     return body
 
 
-__all__ = ["Handle", "Program", "ProgramCall", "Unknown", "perform", "replay", "resolve"]
+__all__ = [
+    "Handle",
+    "Program",
+    "ProgramCall",
+    "Unknown",
+    "map_references",
+    "perform",
+    "replay",
+    "resolve",
+]

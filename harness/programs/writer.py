@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from harness.programs.model import Handle, Program, ProgramCall, Unknown
+from harness.programs.model import Handle, Program, ProgramCall, Unknown, map_references
 
 FOUND_PREFIX = "found_"
 LINE_LENGTH = 100
@@ -108,21 +108,12 @@ def render_case(
 def _handles(call: ProgramCall) -> list[Handle]:
     found: list[Handle] = []
 
-    def walk(value: Any) -> None:
-        if isinstance(value, Handle):
-            found.append(value)
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            for f in dataclasses.fields(value):
-                walk(getattr(value, f.name))
-        elif isinstance(value, list | tuple):
-            for item in value:
-                walk(item)
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
+    def keep(reference: Handle | Unknown) -> Handle | Unknown:
+        if isinstance(reference, Handle):
+            found.append(reference)
+        return reference
 
-    walk(list(call.args))
-    walk(dict(call.kwargs))
+    map_references((call.args, dict(call.kwargs)), keep)
     return found
 
 

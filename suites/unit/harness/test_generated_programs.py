@@ -252,3 +252,11 @@ def test_a_longer_exploration_draws_a_fresh_seed_and_reports_it(library: pytest.
     ]
     assert again["fresh_seed"] is False
     assert again["calls"] == exploration["calls"]  # the same seed makes the same programs
+
+
+def test_handles_in_keyword_arguments_resolve_to_the_sides_raw_ids() -> None:
+    from harness.programs.model import Unknown, resolve
+
+    seeded = {"ann": library_target.Member("7", "ann@example.org", "Ann")}
+    kwargs = {"member_id": Handle("member", "ann", "ann"), "other": Unknown("member", "x")}
+    assert resolve(kwargs, seeded, []) == {"member_id": "7", "other": "x"}
