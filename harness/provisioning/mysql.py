@@ -6,7 +6,6 @@ and removes whatever it created. ``open_mysql_server`` turns a ``MySQLChoice`` i
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import secrets
@@ -416,6 +415,11 @@ def open_mysql_server(choice: MySQLChoice) -> MySQLServer:
 @contextmanager
 def _install_lock() -> Iterator[None]:
     """An exclusive lock shared by every process on this machine (for datadir init)."""
+    try:
+        import fcntl  # POSIX only: imported here so the plugin still loads on Windows
+    except ImportError:  # pragma: no cover - Windows runs no local mariadbd install
+        yield
+        return
     path = Path(tempfile.gettempdir()) / "parity-mysql-install.lock"
     with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)

@@ -29,16 +29,16 @@ STATUS_LABELS = {
 }
 # what a reader of a case does not need and the page would only carry around
 _SIDE_KEYS_DROPPED = frozenset({"raw"})
-_REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+
 
 
 def render_html(report: Mapping[str, Any], *, source_root: Path | None = None) -> str:
     """The report as one HTML page (inline CSS and JS, no network).
 
     ``source_root`` is where relative case sources (``suites/contract/x.py:12``) are found,
-    for the links to them; by default the repository this package lives in.
+    for the links to them; by default the working directory (the project being verified).
     """
-    root = source_root if source_root is not None else _REPOSITORY_ROOT
+    root = source_root if source_root is not None else Path.cwd()
     run: Mapping[str, Any] = report.get("run") or {}
     cases: Sequence[Mapping[str, Any]] = report.get("cases") or []
     summary: Mapping[str, Any] = report.get("summary") or {}

@@ -1,6 +1,6 @@
 """The MySQL backend: plain parameterised SQL through PyMySQL on InnoDB (MySQL 8, MariaDB 10.11).
 
-The schema is ``fixtures/mysql/schema.sql`` (load it with ``schema.create_schema``).
+The schema is ``schema.sql`` beside this module (package data) (load it with ``schema.create_schema``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Loading, dropping and emptying the schema (``fixtures/mysql/schema.sql``).
+"""Loading, dropping and emptying the schema (``schema.sql``, package data beside this module).
 
 ``create_schema`` runs the one DDL file, statement by statement; ``drop_schema`` drops
 its tables; ``reset`` empties them and restarts their AUTO_INCREMENT counters, for
@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pymysql
@@ -18,8 +20,8 @@ from shop.settings import MySQLSettings
 
 from .connection import Connection, connect
 
-SCHEMA_PATH = Path(__file__).resolve().parents[3] / "fixtures" / "mysql" / "schema.sql"
-"""The DDL file, found relative to this repository's checkout."""
+SCHEMA_PATH: Traversable = resources.files(__package__ or "shop.backends.mysql") / "schema.sql"
+"""The DDL file: package data, so it is found in an installed (non-editable) shop too."""
 
 TABLES = ("users", "categories", "products", "cart_items", "orders", "order_items")
 """Every table of the schema, parents before children."""
@@ -72,7 +74,7 @@ def _tokens(script: str) -> Iterator[str]:
         yield match.group(0)
 
 
-def create_schema(settings: MySQLSettings, path: Path = SCHEMA_PATH) -> None:
+def create_schema(settings: MySQLSettings, path: Path | Traversable = SCHEMA_PATH) -> None:
     """Create the schema's tables in ``settings``' database (existing tables are kept)."""
     statements = split_statements(path.read_text(encoding="utf-8"))
     with _connection(settings) as connection, connection.cursor() as cursor:

@@ -1,6 +1,6 @@
 """The migration contract: loading the JSON file and creating / resetting the tables it names.
 
-``fixtures/dynamodb/migration-contract.json`` is the one description of the DynamoDB data
+``migration-contract.json`` (package data beside this module) is the one description of the DynamoDB data
 model: tables, key schema, attribute types, GSIs (keys and projection), item key
 templates and the requests each repository method issues. The repositories build every key
 from it (see ``keys``) and ``create_tables`` creates exactly what it says.
@@ -15,6 +15,8 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +31,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CONTRACT_PATH = (
-    Path(__file__).resolve().parents[3] / "fixtures" / "dynamodb" / "migration-contract.json"
+CONTRACT_PATH: Traversable = (
+    resources.files(__package__ or "shop.backends.dynamodb") / "migration-contract.json"
 )
-"""Where the contract lives in the project."""
+"""The contract: package data, so it is found in an installed (non-editable) shop too."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ def parse_contract(raw: Mapping[str, Any]) -> Contract:
 
 
 @functools.lru_cache(maxsize=4)
-def load_contract(path: Path = CONTRACT_PATH) -> Contract:
+def load_contract(path: Path | Traversable = CONTRACT_PATH) -> Contract:
     """The contract in ``path`` (the project's file by default), parsed once per process."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
