@@ -1,1 +1,138 @@
-"""Parity test harness: provisioning, fixtures and reporting for the MySQL/DynamoDB comparison."""
+"""Parity: prove a data access layer behaves the same on MySQL and on DynamoDB.
+
+Everything a team writes against is exported here (and only here is public):
+
+* writing cases: ``case``, ``Run``, ``CallFailed``;
+* describing the system: the ``Target`` protocol, its optional capabilities
+  (``HasInfrastructureErrors``, ``HasProgramStrategies``, ``HasPaging``/``Paging``),
+  ``CanonicalRules``;
+* building backends: ``BackendFactory`` and ``SavesState``, ``Determinism`` with its
+  ``ClockLike``/``IdSource`` protocols, ``Resources`` and the handles it gives
+  (``MySQLEndpoint``, ``DynamoEndpoint``; the servers behind them are ``MySQLServer`` and
+  ``DynamoDBServer``), and the schema provisioning helpers (``MySQLSchema``,
+  ``DynamoTables``, ``mysql_backend``, ``dynamodb_backend`` with their ``MySQLDatabase``
+  and ``DynamoDBTables`` handles).
+
+Names are imported on first use (PEP 562), so ``import harness`` (which the pytest plugin
+does in every project) costs almost nothing and imports no database driver.
+docs/targets.md documents each name.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.canonical import CanonicalRules
+    from harness.contract.cases import case
+    from harness.contract.run import CallFailed, Run
+    from harness.determinism import (
+        ClockLike,
+        Determinism,
+        DeterministicClock,
+        IdSource,
+        SequentialIds,
+    )
+    from harness.provisioning.dynamodb import DynamoServer as DynamoDBServer
+    from harness.provisioning.endpoints import DynamoEndpoint, MySQLEndpoint
+    from harness.provisioning.mysql import MySQLServer
+    from harness.storage import (
+        DynamoDBTables,
+        DynamoTables,
+        MySQLDatabase,
+        MySQLSchema,
+        dynamodb_backend,
+        mysql_backend,
+    )
+    from harness.target import (
+        BackendFactory,
+        HasInfrastructureErrors,
+        HasPaging,
+        HasProgramStrategies,
+        Paging,
+        Resources,
+        SavesState,
+        Target,
+        TargetError,
+        load_target,
+    )
+
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "case": ("harness.contract.cases", "case"),
+    "Run": ("harness.contract.run", "Run"),
+    "CallFailed": ("harness.contract.run", "CallFailed"),
+    "CanonicalRules": ("harness.canonical", "CanonicalRules"),
+    "Target": ("harness.target", "Target"),
+    "TargetError": ("harness.target", "TargetError"),
+    "load_target": ("harness.target", "load_target"),
+    "BackendFactory": ("harness.target", "BackendFactory"),
+    "SavesState": ("harness.target", "SavesState"),
+    "HasInfrastructureErrors": ("harness.target", "HasInfrastructureErrors"),
+    "HasProgramStrategies": ("harness.target", "HasProgramStrategies"),
+    "HasPaging": ("harness.target", "HasPaging"),
+    "Paging": ("harness.target", "Paging"),
+    "Resources": ("harness.target", "Resources"),
+    "Determinism": ("harness.determinism", "Determinism"),
+    "DeterministicClock": ("harness.determinism", "DeterministicClock"),
+    "SequentialIds": ("harness.determinism", "SequentialIds"),
+    "ClockLike": ("harness.determinism", "ClockLike"),
+    "IdSource": ("harness.determinism", "IdSource"),
+    "MySQLEndpoint": ("harness.provisioning.endpoints", "MySQLEndpoint"),
+    "DynamoEndpoint": ("harness.provisioning.endpoints", "DynamoEndpoint"),
+    "MySQLServer": ("harness.provisioning.mysql", "MySQLServer"),
+    "DynamoDBServer": ("harness.provisioning.dynamodb", "DynamoServer"),
+    "MySQLSchema": ("harness.storage", "MySQLSchema"),
+    "DynamoTables": ("harness.storage", "DynamoTables"),
+    "MySQLDatabase": ("harness.storage", "MySQLDatabase"),
+    "DynamoDBTables": ("harness.storage", "DynamoDBTables"),
+    "mysql_backend": ("harness.storage", "mysql_backend"),
+    "dynamodb_backend": ("harness.storage", "dynamodb_backend"),
+}
+
+__all__ = [
+    "BackendFactory",
+    "CallFailed",
+    "CanonicalRules",
+    "ClockLike",
+    "Determinism",
+    "DeterministicClock",
+    "DynamoDBServer",
+    "DynamoDBTables",
+    "DynamoEndpoint",
+    "DynamoTables",
+    "HasInfrastructureErrors",
+    "HasPaging",
+    "HasProgramStrategies",
+    "IdSource",
+    "MySQLDatabase",
+    "MySQLEndpoint",
+    "MySQLSchema",
+    "MySQLServer",
+    "Paging",
+    "Resources",
+    "Run",
+    "SavesState",
+    "SequentialIds",
+    "Target",
+    "TargetError",
+    "case",
+    "dynamodb_backend",
+    "load_target",
+    "mysql_backend",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use."""
+    try:
+        module_name, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'harness' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module_name), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

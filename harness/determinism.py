@@ -59,9 +59,26 @@ class ClockLike(Protocol):
         ...
 
 
+class IdSource(Protocol):
+    """Anything handing out new ids: ``new_id()`` gives the next one as a string.
+
+    ``Determinism.ids`` is a ``SequentialIds``, which also says how many it ``issued``
+    (so a saved state can continue from the same point).
+    """
+
+    def new_id(self) -> str:
+        """The next id."""
+        ...
+
+
 @dataclass(frozen=True)
 class Determinism:
-    """What a backend is built with so that two runs of one case can be compared exactly."""
+    """What a backend is built with so that two runs of one case can be compared exactly.
+
+    ``clock`` gives every timestamp (one instant per interface call), ``ids`` every id a
+    backend issues itself, and ``on_request(label)`` is called once per datastore request
+    (Parity's storage helpers call it for you; a hand-written factory calls it itself).
+    """
 
     clock: ClockLike = field(default_factory=DeterministicClock)
     ids: SequentialIds = field(default_factory=SequentialIds)

@@ -2,14 +2,14 @@
 
 Fixtures (import them into the plugin with ``from harness.fixtures_servers import *``):
 
-* ``mysql_server`` (session) -> ``MySQLServer``: the running server; ``.admin`` is a
+* ``parity_mysql_server`` (session) -> ``MySQLServer``: the running server; ``.admin`` is a
   server-level ``MySQLEndpoint`` with rights to create databases.
-* ``mysql_database`` (session) -> ``MySQLEndpoint`` of a fresh database
+* ``parity_mysql_database`` (session) -> ``MySQLEndpoint`` of a fresh database
   ``parity_<worker>_<random>`` on that server, dropped at the end.
-* ``dynamodb_server`` (session) -> ``DynamoServer``: the reachable DynamoDB API.
-* ``dynamodb_endpoint`` (session) -> ``DynamoEndpoint`` whose ``table_prefix`` is unique
+* ``parity_dynamodb_server`` (session) -> ``DynamoServer``: the reachable DynamoDB API.
+* ``parity_dynamodb_endpoint`` (session) -> ``DynamoEndpoint`` whose ``table_prefix`` is unique
   to this worker and run (``parity_gw0_<random>_``); its tables are deleted at the end.
-* ``dynamodb_in_process`` (function) -> ``DynamoEndpoint`` for moto's in-process mock
+* ``parity_dynamodb_in_process`` (function) -> ``DynamoEndpoint`` for moto's in-process mock
   (unit tier, no sockets).
 
 Each xdist worker starts its own local server (about 1 s); external and Docker
@@ -42,11 +42,11 @@ from harness.provisioning.mysql import MySQLServer, open_mysql_server
 from harness.provisioning.report import planned_lines, record_many, record_started, started_lines
 
 __all__ = [
-    "dynamodb_endpoint",
-    "dynamodb_in_process",
-    "dynamodb_server",
-    "mysql_database",
-    "mysql_server",
+    "parity_dynamodb_endpoint",
+    "parity_dynamodb_in_process",
+    "parity_dynamodb_server",
+    "parity_mysql_database",
+    "parity_mysql_server",
 ]
 
 WORKER_OUTPUT_KEY = "parity_provisioned"
@@ -102,7 +102,7 @@ def absorb_worker_output(workeroutput: Mapping[str, Any]) -> None:
 
 
 @pytest.fixture(scope="session")
-def mysql_server(request: pytest.FixtureRequest) -> Iterator[MySQLServer]:
+def parity_mysql_server(request: pytest.FixtureRequest) -> Iterator[MySQLServer]:
     """The MySQL-protocol server for this session/worker, stopped at the end.
 
     Chosen in order: PARITY_MYSQL_URL, MySQL 8.0 via testcontainers if Docker answers,
@@ -119,18 +119,18 @@ def mysql_server(request: pytest.FixtureRequest) -> Iterator[MySQLServer]:
 
 
 @pytest.fixture(scope="session")
-def mysql_database(mysql_server: MySQLServer) -> Iterator[MySQLEndpoint]:
-    """A fresh utf8mb4 database ``parity_<worker>_<random>`` on ``mysql_server``; dropped after."""
+def parity_mysql_database(parity_mysql_server: MySQLServer) -> Iterator[MySQLEndpoint]:
+    """A fresh utf8mb4 database ``parity_<worker>_<random>`` on the server; dropped after."""
     name = database_name()
-    endpoint = create_database(mysql_server.admin, name)
+    endpoint = create_database(parity_mysql_server.admin, name)
     try:
         yield endpoint
     finally:
-        drop_database(mysql_server.admin, name)
+        drop_database(parity_mysql_server.admin, name)
 
 
 @pytest.fixture(scope="session")
-def dynamodb_server(request: pytest.FixtureRequest) -> Iterator[DynamoServer]:
+def parity_dynamodb_server(request: pytest.FixtureRequest) -> Iterator[DynamoServer]:
     """The DynamoDB API for this session/worker, stopped at the end.
 
     Chosen in order: PARITY_DYNAMODB_ENDPOINT (URL, or ``aws`` for real AWS),
@@ -146,9 +146,11 @@ def dynamodb_server(request: pytest.FixtureRequest) -> Iterator[DynamoServer]:
 
 
 @pytest.fixture(scope="session")
-def dynamodb_endpoint(dynamodb_server: DynamoServer) -> Iterator[DynamoEndpoint]:
+def parity_dynamodb_endpoint(parity_dynamodb_server: DynamoServer) -> Iterator[DynamoEndpoint]:
     """Endpoint with a table prefix unique to this worker and run; its tables are dropped after."""
-    endpoint = dynamodb_server.endpoint.with_prefix(table_prefix(dynamodb_server.table_prefix))
+    endpoint = parity_dynamodb_server.endpoint.with_prefix(
+        table_prefix(parity_dynamodb_server.table_prefix)
+    )
     try:
         yield endpoint
     finally:
@@ -156,7 +158,7 @@ def dynamodb_endpoint(dynamodb_server: DynamoServer) -> Iterator[DynamoEndpoint]
 
 
 @pytest.fixture
-def dynamodb_in_process() -> Iterator[DynamoEndpoint]:
+def parity_dynamodb_in_process() -> Iterator[DynamoEndpoint]:
     """moto's in-process mock (no sockets) for unit tests; state is wiped per test."""
     with moto_in_process() as endpoint:
         yield endpoint

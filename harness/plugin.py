@@ -1,33 +1,25 @@
-"""The Parity pytest plugin (entry point ``parity``).
+"""The Parity pytest plugin (entry point ``parity``): inert until a target is configured.
 
-Hooks are thin: they hand off to the ``ParitySession`` kept on ``config`` (harness.session).
-Options share the ``--parity-`` prefix; the target is named by the ``parity_target`` ini key.
+Installing Parity changes nothing in a project that does not use it: with no
+``parity_target`` (or ``parity_target_<tier>``) ini key this module only adds the
+``--parity-*`` options and their ini keys. It imports nothing heavy, prints nothing,
+probes nothing and registers no fixtures. When a target is configured, ``pytest_configure``
+registers ``harness.pytest_parity`` (the hooks and the ``parity_*`` fixtures), the way
+pytest-xdist registers its machinery only when it is in use.
+
+Options share the ``--parity-`` prefix and are validated by ``type=`` functions raising
+``pytest.UsageError``.
 """
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-from harness.compare import render
-from harness.contract.cases import ContractCase
-from harness.contract.runner import CaseResult, CaseStatus
-from harness.fixtures_servers import *  # noqa: F403
-from harness.fixtures_servers import (
-    absorb_worker_output,
-    provisioning_header_lines,
-    provisioning_summary_lines,
-)
-from harness.programs.tier import ProgramBatch
-from harness.report.build import STATUSES
-from harness.report.run import WORKER_KEY, absorb_worker, worker_payload, write_reports
-from harness.session import SESSION_KEY, TIERS, ParitySession
-
-RESULT_KEY = pytest.StashKey[CaseResult]()
+TIERS = ("unit", "integration", "e2e")
+ACTIVE_PLUGIN = "parity-session"
+"""The name ``harness.pytest_parity`` is registered under when a target is configured."""
 
 
 def _backend_name(value: str) -> str:
@@ -149,256 +141,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         )
 
 
+def configured(config: pytest.Config) -> bool:
+    """True when the ini names a target (``parity_target`` or a tier's own)."""
+    keys = ("parity_target", *(f"parity_target_{tier}" for tier in TIERS))
+    return any(str(config.getini(key) or "").strip() for key in keys)
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    session = ParitySession.from_config(config)
-    if session is not None:
-        config.stash[SESSION_KEY] = session
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Fail the run before any test if an interface method has no contract case."""
-    parity = session.config.stash.get(SESSION_KEY, None)
-    if parity is None:
+    """Register the hooks and fixtures, only when a target is configured."""
+    if not configured(config) or config.pluginmanager.has_plugin(ACTIVE_PLUGIN):
         return
-    for target in parity.all_targets():
-        unknown = parity.unknown_covers(target)
-        if unknown:
-            raise pytest.UsageError(
-                "parity: these cases claim to cover methods the interfaces do not have: "
-                + "; ".join(unknown)
-            )
-        missing = parity.uncovered_methods(target)
-        if missing:
-            raise pytest.UsageError(
-                f"parity: contract coverage is incomplete: no case covers {', '.join(missing)}; "
-                "add a @case for each"
-            )
+    from harness import pytest_parity
 
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "parity_program_batch" in metafunc.fixturenames:
-        parity = metafunc.config.stash.get(SESSION_KEY, None)
-        if parity is None:
-            raise pytest.UsageError(
-                "parity: a test asks for parity_program_batch but no target is configured; "
-                "set parity_target in pytest.ini"
-            )
-        tier = next((t for t in TIERS if metafunc.definition.get_closest_marker(t)), None)
-        budget = parity.budget(tier)
-        batches = budget.batch_list() or [ProgramBatch(0, 1, budget.seed, 0, 1)]
-        metafunc.parametrize("parity_program_batch", batches, ids=[b.id for b in batches])
-    if "parity_case" not in metafunc.fixturenames:
-        return
-    parity = metafunc.config.stash.get(SESSION_KEY, None)
-    if parity is None:
-        raise pytest.UsageError(
-            "parity: a test asks for parity_case but no target is configured; "
-            "set parity_target in pytest.ini"
-        )
-    tier = next((t for t in TIERS if metafunc.definition.get_closest_marker(t)), None)
-    cases = parity.cases(tier)
-    metafunc.parametrize("parity_case", cases, ids=[c.id for c in cases])
-
-
-@pytest.fixture
-def parity_check(request: pytest.FixtureRequest) -> Callable[[ContractCase], Observed]:
-    """Run a contract case on the tier's backend pair; return the baseline's observation.
-
-    ``assert parity_check(case) == "agrees"`` fails with a labelled diff (which backend
-    said what, at which path) when the candidate differs from the baseline.
-    """
-    parity = request.config.stash[SESSION_KEY]
-    tier = next((t for t in TIERS if request.node.get_closest_marker(t)), None)
-    if tier is None:
-        raise pytest.UsageError(f"{request.node.nodeid}: expected a unit/integration/e2e marker")
-
-    def check(case: ContractCase) -> Observed:
-        result = parity.run(case, tier, request)
-        request.node.stash[RESULT_KEY] = result
-        if result.status is CaseStatus.ERROR:
-            pytest.fail(f"case {case.id} could not be compared: {result.error}", pytrace=False)
-        return Observed(result)
-
-    return check
-
-
-@pytest.fixture
-def parity_explore(request: pytest.FixtureRequest) -> Callable[[ProgramBatch], Observed]:
-    """Run a batch of generated programs on the tier's pair.
-
-    ``assert parity_explore(parity_program_batch) == "agrees"`` fails with the shrunk
-    program's labelled diff (and the path of the ``@case`` file it was written to) when
-    a generated program makes the backends differ.
-    """
-    parity = request.config.stash[SESSION_KEY]
-    tier = next((t for t in TIERS if request.node.get_closest_marker(t)), None)
-    if tier is None:
-        raise pytest.UsageError(f"{request.node.nodeid}: expected a unit/integration/e2e marker")
-
-    def check(batch: ProgramBatch) -> Observed:
-        if batch.programs == 0:
-            pytest.skip("generated programs are turned off (parity_programs / --parity-programs 0)")
-        outcome = parity.explore(batch, tier, request)
-        if outcome.result is None:
-            return Observed(None)
-        request.node.stash[RESULT_KEY] = outcome.result
-        if outcome.result.status is CaseStatus.ERROR or not outcome.reproduced:
-            found = outcome.exploration.found
-            pytest.fail(
-                f"generated program {outcome.result.case.id} could not be compared: "
-                f"{outcome.result.error or 'it did not reproduce as a case'}\n"
-                f"{found.message if found else ''}",
-                pytrace=False,
-            )
-        return Observed(outcome.result)
-
-    return check
-
-
-class Observed:
-    """A case's result on a pair; equals ``"agrees"`` when only noise (or nothing) differs."""
-
-    def __init__(self, result: CaseResult | None) -> None:
-        self.result = result
-
-    def __eq__(self, other: object) -> bool:
-        return other == "agrees" and (self.result is None or self.result.comparison.equal)
-
-    def __hash__(self) -> int:
-        return id(self)
-
-    def __repr__(self) -> str:
-        if self.result is None:
-            return "<no difference found>"
-        return f"<{self.result.case.id}: {self.result.status.value}>"
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """With pytest-html active, attach each contract case's labelled diff to its report."""
-    outcome = yield
-    result = item.stash.get(RESULT_KEY, None)
-    html_plugin = item.config.pluginmanager.getplugin("html")
-    if call.when != "call" or result is None or html_plugin is None:
-        return
-    report = outcome.get_result()
-    base, cand = result.baseline, result.candidate
-    text = render(result.comparison, base.backend, cand.backend, base.labels) or "no differences"
-    heading = f"{result.status.value}: {cand.backend} vs {base.backend}"
-    body = html.escape(f"{heading}\n{text}\nsuspects: {', '.join(result.suspects) or '-'}")
-    report.extras = [*getattr(report, "extras", []), html_plugin.extras.html(f"<pre>{body}</pre>")]
-
-
-def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str] | None:
-    """Explain a failed ``assert parity_check(case) == "agrees"`` as a labelled diff."""
-    if op != "==" or not isinstance(left, Observed) or left.result is None:
-        return None
-    result = left.result
-    base, cand = result.baseline, result.candidate
-    text = render(result.comparison, base.backend, cand.backend, base.labels)
-    return [
-        f"{cand.backend} differs from {base.backend} on {result.case.id} "
-        f"({len(result.comparison.mismatches)} difference(s)):",
-        *text.splitlines(),
-        f"suspects: {', '.join(result.suspects) or '-'} ({result.cause or 'untraced'})",
-        f"case source: {result.case.source}",
-    ]
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Remember which contract cases were selected per tier (a complete run reports them all)."""
-    parity = session.config.stash.get(SESSION_KEY, None)
-    if parity is None:
-        return
-    for item in session.items:
-        callspec = getattr(item, "callspec", None)
-        case = callspec.params.get("parity_case") if callspec is not None else None
-        batch = callspec.params.get("parity_program_batch") if callspec is not None else None
-        tier = next((t for t in TIERS if item.get_closest_marker(t)), "unknown")
-        if isinstance(case, ContractCase):
-            parity.selected.setdefault(tier, set()).add(case.id)
-        if isinstance(batch, ProgramBatch):
-            parity.selected.setdefault(tier, set())
-            if batch.programs > 0:  # the "programs-off" item runs nothing, by design
-                parity.selected_batches.setdefault(tier, set()).add(batch.id)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Workers hand their results to the controller; the controller writes the reports."""
-    config = session.config
-    parity = config.stash.get(SESSION_KEY, None)
-    if parity is None:
-        return
-    workeroutput = getattr(config, "workeroutput", None)
-    if workeroutput is not None:
-        workeroutput[WORKER_KEY] = worker_payload(parity)
-        return
-    parity.written = write_reports(parity, config, exitstatus)
-
-
-def pytest_report_header(config: pytest.Config) -> list[str]:
-    """Say which MySQL and DynamoDB sources this run will use, and why."""
-    return provisioning_header_lines()
-
-
-@pytest.hookimpl(optionalhook=True)  # an xdist hook: absent without pytest-xdist
-def pytest_testnodedown(node: Any, error: object) -> None:
-    """xdist controller: collect what each worker started and the cases it ran."""
-    absorb_worker_output(getattr(node, "workeroutput", {}))
-    parity = node.config.stash.get(SESSION_KEY, None)
-    if parity is not None:
-        absorb_worker(parity, node, error)
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """Say which servers were used, the method coverage, and explain an empty run."""
-    lines = provisioning_summary_lines()
-    if lines:
-        terminalreporter.write_sep("-", "parity provisioning")
-        for line in lines:
-            terminalreporter.write_line(line)
-    parity = config.stash.get(SESSION_KEY, None)
-    if parity is not None and parity.written:
-        terminalreporter.write_sep("-", "parity reports")
-        for tier_reports in parity.written:
-            summary = tier_reports.report["summary"]
-            state = "complete" if tier_reports.report["complete"] else "INCOMPLETE"
-            counts = ", ".join(f"{summary[k]} {k.replace('_', ' ')}" for k in STATUSES)
-            terminalreporter.write_line(
-                f"  {tier_reports.report['run']['tier']}: {state}; {counts}"
-            )
-            for reason in tier_reports.report["incomplete_reasons"]:
-                terminalreporter.write_line(f"    incomplete: {reason}", red=True)
-            for written in tier_reports.files:
-                terminalreporter.write_line(
-                    f"    {written.path} ({written.size:,} bytes, {written.seconds * 1000:.0f} ms)"
-                )
-            for failure in tier_reports.failures:
-                terminalreporter.write_line(f"    {failure}", red=True)
-    if parity is not None and parity.records:
-        for tier in sorted({r["tier"] for r in parity.records}):
-            terminalreporter.write_sep("-", f"parity {tier} coverage (method x cases)")
-            table = parity.coverage_table(tier)
-            for method, count in table:
-                terminalreporter.write_line(f"  {method:<28} {count:>3}")
-            terminalreporter.write_line(
-                f"  {len(parity.cases(tier))} cases over {len(table)} methods"
-            )
-        terminalreporter.write_line(parity.cost_line())
-    if parity is not None:
-        explored = parity.exploration_line()
-        if explored:
-            terminalreporter.write_line(explored)
-    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
-        terminalreporter.write_line(
-            "parity: no tests ran: expected the tier's tests to be collected; check the "
-            "path and -m/-k filters (an empty run is a failure)",
-            red=True,
-        )
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    parity = config.stash.get(SESSION_KEY, None)
-    if parity is not None:
-        parity.close()
+    config.pluginmanager.register(pytest_parity, ACTIVE_PLUGIN)

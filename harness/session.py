@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -18,6 +19,9 @@ from harness.contract.runner import CaseResult, SeedCache, run_case
 from harness.programs.tier import BatchOutcome, Budget, ProgramBatch, found_modules, run_batch
 from harness.report.serialise import result_json
 from harness.target import BackendFactory, Target, interface_methods, load_target
+
+if TYPE_CHECKING:
+    from harness.provisioning.endpoints import DynamoEndpoint, MySQLEndpoint
 
 SESSION_KEY = pytest.StashKey["ParitySession"]()
 TIERS = ("unit", "integration", "e2e")
@@ -29,13 +33,67 @@ class LazyResources:
     def __init__(self, request: pytest.FixtureRequest) -> None:
         self._request = request
 
-    def mysql(self) -> Any:
+    def mysql(self) -> MySQLEndpoint:
         """This worker's MySQL database endpoint (starts a server if needed)."""
-        return self._request.getfixturevalue("mysql_database")
+        endpoint: MySQLEndpoint = self._request.getfixturevalue("parity_mysql_database")
+        return endpoint
 
-    def dynamodb(self) -> Any:
+    def dynamodb(self) -> DynamoEndpoint:
         """This worker's DynamoDB endpoint (starts a server if needed)."""
-        return self._request.getfixturevalue("dynamodb_endpoint")
+        endpoint: DynamoEndpoint = self._request.getfixturevalue("parity_dynamodb_endpoint")
+        return endpoint
+
+
+def _is_plumbing(filename: str) -> bool:
+    """Frames of Parity itself, contextlib and pytest: not where a setup error is fixed."""
+    path = Path(filename)
+    return (
+        path.name == "contextlib.py"
+        or Path(__file__).parent in path.parents
+        or "_pytest" in path.parts
+        or "pluggy" in path.parts
+    )
+
+
+class BackendSetupFailed(Exception):
+    """A target's ``open_backend`` raised: every case needing that backend is reported
+    against this one failure instead of repeating its traceback."""
+
+    def __init__(self, failure: dict[str, Any], first: bool) -> None:
+        self.failure = failure
+        self.first = first
+        super().__init__(failure["message"])
+
+    def explain(self) -> str:
+        """The whole story the first time; a one-line reference afterwards."""
+        if self.first:
+            return f"{self.failure['message']}\n{self.failure['traceback']}"
+        return f"{self.failure['message']} (its traceback was shown once, with the first case)"
+
+
+def setup_failure(backend: str, tier: str | None, error: BaseException) -> dict[str, Any]:
+    """A backend setup failure as report data: backend, exception and traceback tail."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if not _is_plumbing(frame.filename)
+    ]
+    tail = "".join(
+        [
+            "Traceback (most recent call last, Parity's frames left out):\n",
+            *traceback.format_list(frames[-6:]),
+            *traceback.format_exception_only(error),
+        ]
+    ).rstrip()
+    return {
+        "backend": backend,
+        "tier": tier or "unknown",
+        "error": f"{type(error).__name__}: {error}".strip()[:2000],
+        "traceback": tail[-4000:],
+        "message": (
+            f"backend {backend!r} could not be set up: {type(error).__name__}: {error}"
+        ).strip()[:2000],
+    }
 
 
 @dataclass
@@ -66,6 +124,9 @@ class ParitySession:
     explorations: list[dict[str, Any]] = field(default_factory=list)
     """What each program batch did (from this process and, on the controller, workers)."""
     _found: dict[int, list[str]] = field(default_factory=dict)
+    setup_failures: list[dict[str, Any]] = field(default_factory=list)
+    """Backends whose setup raised (from this process and, on the controller, workers)."""
+    _setup_failures: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     _factories: dict[tuple[str, str], BackendFactory] = field(default_factory=dict)
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
@@ -174,9 +235,19 @@ class ParitySession:
         """The session's factory for backend ``name`` of a tier's target, opened on first use."""
         target = self.target_for(tier)
         key = (getattr(target, "name", str(id(target))), name)
+        if key in self._setup_failures:
+            raise BackendSetupFailed(self._setup_failures[key], first=False)
         if key not in self._factories:
             resources = LazyResources(request)
-            self._factories[key] = self._stack.enter_context(target.open_backend(name, resources))
+            try:
+                self._factories[key] = self._stack.enter_context(
+                    target.open_backend(name, resources)
+                )
+            except (Exception, pytest.fail.Exception) as error:
+                failure = setup_failure(name, tier, error)
+                self._setup_failures[key] = failure
+                self.setup_failures.append(failure)
+                raise BackendSetupFailed(failure, first=True) from error
         return self._factories[key]
 
     def run(self, case: ContractCase, tier: str, request: pytest.FixtureRequest) -> CaseResult:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.determinism import DeterministicClock
+from harness.target import DEFAULT_PAGING, Paging
 
 RETURNED = "returned"
 RAISED = "raised"
@@ -67,8 +68,11 @@ class Run:
         *,
         write_methods: frozenset[str] = frozenset(),
         stop_after_writes: int | None = None,
+        paging: Paging = DEFAULT_PAGING,
     ) -> None:
         self.repositories = repositories
+        self.paging = paging
+        """How ``drain`` pages through listings (the target's ``paging``)."""
         self.seeded = seeded
         self.steps: list[Step] = []
         self.called: set[str] = set()
@@ -120,9 +124,12 @@ class Run:
     def drain(self, method: str, *args: Any, limit: int, **kwargs: Any) -> list[Any]:
         """Follow a listing's cursors to the end; record the concatenation and page sizes.
 
-        Cursor strings are never compared, only the items and how many came per page.
+        Pages are requested and read the way the target's ``paging`` says (by default
+        ``limit=``/``cursor=`` in, ``.items``/``.next_cursor`` out). Cursor strings are
+        never compared, only the items and how many came per page.
         """
-        function, bound = self._bind(method, args, {**kwargs, "limit": limit})
+        paging = self.paging
+        function, bound = self._bind(method, args, {**kwargs, paging.limit: limit})
         self.called.add(method)
         items: list[Any] = []
         sizes: list[int] = []
@@ -131,7 +138,9 @@ class Run:
             self._clock.advance()
             started = time.perf_counter()
             try:
-                page = function(*args, limit=limit, cursor=cursor, **kwargs)
+                page = function(*args, **{paging.limit: limit, paging.cursor: cursor}, **kwargs)
+                page_items = list(paging.member(page, paging.items))
+                cursor = paging.member(page, paging.next_cursor)
             except self._domain_errors as error:
                 self._record(method, bound, RAISED, error, drained=True)
                 return items
@@ -140,9 +149,8 @@ class Run:
                 return items
             finally:
                 self.call_seconds += time.perf_counter() - started
-            items.extend(page.items)
-            sizes.append(len(page.items))
-            cursor = page.next_cursor
+            items.extend(page_items)
+            sizes.append(len(page_items))
             if cursor is None or len(sizes) > 1000:
                 break
         self._record(method, bound, RETURNED, {"items": items, "page_sizes": sizes}, drained=True)

@@ -29,6 +29,7 @@ from harness.compare import Comparison, compare, differing_paths
 from harness.contract.cases import ContractCase
 from harness.contract.run import CRASHED, RAISED, CallFailed, Run, Step, Truncated
 from harness.determinism import Determinism, DeterministicClock, SequentialIds
+from harness.target import SavesState, infrastructure_errors_of, paging_of
 
 if TYPE_CHECKING:
     from harness.target import BackendFactory, Target
@@ -342,7 +343,11 @@ def interface_methods_of(target: Target) -> list[str]:
 
 def _is_infrastructure(error: BaseException, target: Target) -> bool:
     """Whether an exception means "the datastore or network failed" rather than a bug."""
-    kinds = (ConnectionError, TimeoutError, *getattr(target, "infrastructure_errors", ()))
+    kinds: tuple[type[BaseException], ...] = (
+        ConnectionError,
+        TimeoutError,
+        *infrastructure_errors_of(target),
+    )
     if isinstance(error, SeedFailed):
         return isinstance(error.error, kinds)
     return isinstance(error, kinds)
@@ -408,7 +413,11 @@ def open_side(
     clock = DeterministicClock(saved.clock_now) if saved else DeterministicClock()
     ids = SequentialIds(saved.ids_issued) if saved else SequentialIds()
     determinism = Determinism(clock, ids, on_request=lambda label: counts.update((label,)))
-    fresh = factory.fresh(determinism, restore=saved.state) if saved else factory.fresh(determinism)
+    fresh = (
+        factory.fresh(determinism, restore=saved.state)
+        if saved and isinstance(factory, SavesState)
+        else factory.fresh(determinism)
+    )
     with fresh as repositories:
         seed_steps: tuple[Step, ...] = ()
         truncated = False
@@ -423,6 +432,7 @@ def open_side(
                 clock,
                 {},
                 write_methods=target.write_methods,
+                paging=paging_of(target),
                 stop_after_writes=stop_after_writes,
             )
             try:
@@ -430,9 +440,10 @@ def open_side(
             except Truncated:
                 seeded, truncated = {}, True
             seed_steps = tuple(recorder.steps)
-            save = getattr(factory, "save", None)
-            if seed_cache is not None and callable(save) and not truncated:
-                seed_cache[key] = SeedState(save(), clock.now(), ids.issued, seeded, seed_steps)
+            if seed_cache is not None and isinstance(factory, SavesState) and not truncated:
+                seed_cache[key] = SeedState(
+                    factory.save(), clock.now(), ids.issued, seeded, seed_steps
+                )
             remaining = None if stop_after_writes is None else stop_after_writes - recorder.writes
         else:
             seeded = {}
@@ -446,6 +457,7 @@ def open_side(
             seeded,
             nonce,
             write_methods=target.write_methods,
+            paging=paging_of(target),
             stop_after_writes=remaining,
         )
         seed_step = Step(f"seed:{dataset}", {}, "returned", dict(seeded))

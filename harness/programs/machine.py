@@ -56,6 +56,7 @@ from harness.programs.model import (
     perform,
     replay,
 )
+from harness.target import program_strategies_of
 
 if TYPE_CHECKING:
     from harness.target import BackendFactory, Target
@@ -292,9 +293,7 @@ class Explorer:
         self.cache = cache if cache is not None else {}
         self.options = options
         self.methods = describe_methods(target)
-        self.overrides: Mapping[str, Override] = dict(
-            getattr(target, "program_strategies", {}) or {}
-        )
+        self.overrides: Mapping[str, Override] = dict(program_strategies_of(target))
         self.exploration = Exploration(options.seed, options.programs)
         self._failures: list[tuple[Program, str, float, int]] = []
         self._shown_at = ""

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-import pymysql
-
 from harness.provisioning.errors import ProvisioningError
 
 if TYPE_CHECKING:
@@ -72,6 +70,8 @@ class MySQLEndpoint:
             "connect_timeout": 5,
         }
         kwargs.update(overrides)
+        import pymysql  # the driver is imported only when a connection is opened
+
         return pymysql.connect(**kwargs)
 
     @classmethod

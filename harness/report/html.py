@@ -31,7 +31,6 @@ STATUS_LABELS = {
 _SIDE_KEYS_DROPPED = frozenset({"raw"})
 
 
-
 def render_html(report: Mapping[str, Any], *, source_root: Path | None = None) -> str:
     """The report as one HTML page (inline CSS and JS, no network).
 

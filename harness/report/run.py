@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -28,6 +29,7 @@ def worker_payload(parity: ParitySession) -> str:
             "explorations": parity.explorations,
             "selected": {t: sorted(ids) for t, ids in parity.selected.items()},
             "batches": {t: sorted(ids) for t, ids in parity.selected_batches.items()},
+            "setup_failures": parity.setup_failures,
         }
     )
 
@@ -42,6 +44,7 @@ def absorb_worker(parity: ParitySession, node: Any, error: object) -> None:
     data = json.loads(payload)
     parity.records.extend(data["records"])
     parity.explorations.extend(data.get("explorations", []))
+    parity.setup_failures.extend(data.get("setup_failures", []))
     for tier, ids in data["selected"].items():
         parity.selected.setdefault(tier, set()).update(ids)
     for tier, ids in data.get("batches", {}).items():
@@ -65,6 +68,8 @@ def write_reports(
         records = _first_of_each([r for r in parity.records if r["tier"] == tier])
         missing = parity.selected[tier] - {r["id"] for r in records}
         reasons = list(parity.lost_workers)
+        failures = _unique_failures(f for f in parity.setup_failures if f["tier"] == tier)
+        reasons.extend(f"{f['message']}\n{f['traceback']}" for f in failures)
         if exitstatus not in TRUSTED_EXITS:
             reasons.append(
                 f"pytest ended with exit status {int(exitstatus)} ({_exit_name(exitstatus)})"
@@ -88,9 +93,12 @@ def write_reports(
                 f"interrupted): {', '.join(lost_batches)}"
             )
         if missing:
+            why = (
+                "their backend could not be set up, above" if failures else "crashed or interrupted"
+            )
             reasons.append(
                 f"{len(missing)} selected case{'s' if len(missing) != 1 else ''} produced no "
-                f"result (crashed or interrupted): {', '.join(sorted(missing)[:10])}"
+                f"result ({why}): {', '.join(sorted(missing)[:10])}"
             )
         pair = records[0]["pair"] if records else list(parity.pair_for(tier))
         finished = time.time()
@@ -106,6 +114,9 @@ def write_reports(
             "parity_version": _version(),
             "provisioning": provisioning_summary_lines(),
             "exploration": _exploration(parity, tier),
+            "backend_setup_failures": [
+                {k: f[k] for k in ("backend", "error", "traceback")} for f in failures
+            ],
             "second_baseline_runs": sum(
                 1 for r in records if r.get("baseline_again_seconds") is not None
             ),
@@ -134,6 +145,14 @@ def _first_of_each(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: dict[str, dict[str, Any]] = {}
     for record in records:
         seen.setdefault(record["id"], record)
+    return list(seen.values())
+
+
+def _unique_failures(failures: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per backend and error (every xdist worker reports its own)."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for failure in failures:
+        seen.setdefault((failure["backend"], failure["error"]), failure)
     return list(seen.values())
 
 

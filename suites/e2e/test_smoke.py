@@ -38,12 +38,12 @@ def _dynamodb_env(endpoint: DynamoEndpoint) -> dict[str, str]:
 def shop(request: pytest.FixtureRequest) -> Iterator[RepositorySet]:
     """The shop as an application would build it: SHOP_* settings -> repository factory."""
     if request.param == "mysql":
-        env = _mysql_env(request.getfixturevalue("mysql_database"))
+        env = _mysql_env(request.getfixturevalue("parity_mysql_database"))
         settings = Settings.from_env(env)
         assert settings.mysql is not None
         create_schema(settings.mysql)
     else:
-        env = _dynamodb_env(request.getfixturevalue("dynamodb_endpoint"))
+        env = _dynamodb_env(request.getfixturevalue("parity_dynamodb_endpoint"))
         settings = Settings.from_env(env)
         assert settings.dynamodb is not None
         create_tables(settings.dynamodb)

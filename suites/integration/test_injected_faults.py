@@ -273,7 +273,7 @@ def test_a_transaction_conflict_is_a_conflict_and_writes_nothing(dynamo: Reposit
     ],
 )
 def test_an_answer_lost_after_the_write_applied_keeps_exactly_one_order(
-    dynamo: RepositorySet, dynamodb_server: Any, stock: int, reported: type[Exception]
+    dynamo: RepositorySet, parity_dynamodb_server: Any, stock: int, reported: type[Exception]
 ) -> None:
     scene = cart_ready(dynamo, stock=stock, quantity=2)
     outcome: Order | Exception
@@ -288,7 +288,7 @@ def test_an_answer_lost_after_the_write_applied_keeps_exactly_one_order(
     token = injected.tokens[0]  # ...with the ClientRequestToken botocore generated (the
     assert token and injected.tokens == [token, token]  # backend sets none), unchanged
     [order] = assert_whole(dynamo, scene, orders=1)  # applied once: no double take
-    if "moto" in dynamodb_server.kind.lower():
+    if "moto" in parity_dynamodb_server.kind.lower():
         assert type(outcome) is reported  # the caller is told it failed, yet it happened
         with pytest.raises(ValidationError):  # and the advised retry finds an empty cart
             dynamo.orders.place(scene.shopper.id, ADDRESS)

@@ -57,7 +57,7 @@ def test_no_report_file_contains_a_password_hash_or_credential(
         today=date.today(),
     )
     secrets = _seed_secrets()
-    endpoint = request.getfixturevalue("mysql_database")
+    endpoint = request.getfixturevalue("parity_mysql_database")
     if endpoint.password:
         secrets.add(endpoint.password)
     assert len(secrets) >= 5

@@ -17,8 +17,8 @@ from harness.provisioning import (
 pytestmark = pytest.mark.integration
 
 
-def test_mysql_database_stores_and_returns_a_row(mysql_database: MySQLEndpoint) -> None:
-    with mysql_database.connect() as conn, conn.cursor() as cur:
+def test_mysql_database_stores_and_returns_a_row(parity_mysql_database: MySQLEndpoint) -> None:
+    with parity_mysql_database.connect() as conn, conn.cursor() as cur:
         cur.execute(
             "CREATE TABLE smoke_row (id BIGINT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50))"
         )
@@ -28,24 +28,24 @@ def test_mysql_database_stores_and_returns_a_row(mysql_database: MySQLEndpoint) 
         cur.execute("DROP TABLE smoke_row")
 
 
-def test_mysql_database_is_private_to_this_worker(mysql_database: MySQLEndpoint) -> None:
-    assert mysql_database.database is not None
-    assert mysql_database.database.startswith(f"parity_{worker_id()}_")
-    with mysql_database.connect() as conn, conn.cursor() as cur:
+def test_mysql_database_is_private_to_this_worker(parity_mysql_database: MySQLEndpoint) -> None:
+    assert parity_mysql_database.database is not None
+    assert parity_mysql_database.database.startswith(f"parity_{worker_id()}_")
+    with parity_mysql_database.connect() as conn, conn.cursor() as cur:
         cur.execute("SELECT DATABASE(), @@character_set_database, @@collation_database")
-        assert cur.fetchone() == (mysql_database.database, "utf8mb4", "utf8mb4_unicode_ci")
+        assert cur.fetchone() == (parity_mysql_database.database, "utf8mb4", "utf8mb4_unicode_ci")
 
 
-def test_mysql_server_describes_itself_without_secrets(mysql_server: MySQLServer) -> None:
-    line = mysql_server.describe()
+def test_mysql_server_describes_itself_without_secrets(parity_mysql_server: MySQLServer) -> None:
+    line = parity_mysql_server.describe()
     assert line.startswith("MySQL <- ")
-    assert mysql_server.address in line
-    if mysql_server.admin.password:
-        assert mysql_server.admin.password not in line
+    assert parity_mysql_server.address in line
+    if parity_mysql_server.admin.password:
+        assert parity_mysql_server.admin.password not in line
 
 
-def test_reset_mysql_empties_tables_and_restarts_ids(mysql_database: MySQLEndpoint) -> None:
-    with mysql_database.connect() as conn, conn.cursor() as cur:
+def test_reset_mysql_empties_tables_and_restarts_ids(parity_mysql_database: MySQLEndpoint) -> None:
+    with parity_mysql_database.connect() as conn, conn.cursor() as cur:
         cur.execute("CREATE TABLE smoke_parent (id BIGINT AUTO_INCREMENT PRIMARY KEY)")
         cur.execute(
             "CREATE TABLE smoke_child (parent_id BIGINT NOT NULL, "
@@ -66,10 +66,10 @@ def test_reset_mysql_empties_tables_and_restarts_ids(mysql_database: MySQLEndpoi
 
 
 def test_dynamodb_table_with_the_prefix_stores_and_returns_an_item(
-    dynamodb_endpoint: DynamoEndpoint,
+    parity_dynamodb_endpoint: DynamoEndpoint,
 ) -> None:
-    client = dynamodb_endpoint.client()
-    name = dynamodb_endpoint.table_name("smoke")
+    client = parity_dynamodb_endpoint.client()
+    name = parity_dynamodb_endpoint.table_name("smoke")
     assert name.startswith(f"parity_{worker_id()}_")
     client.create_table(
         TableName=name,
@@ -88,9 +88,9 @@ def test_dynamodb_table_with_the_prefix_stores_and_returns_an_item(
     client.delete_table(TableName=name)
 
 
-def test_dynamodb_server_describes_itself(dynamodb_server: DynamoServer) -> None:
-    line = dynamodb_server.describe()
+def test_dynamodb_server_describes_itself(parity_dynamodb_server: DynamoServer) -> None:
+    line = parity_dynamodb_server.describe()
     assert line.startswith("DynamoDB <- ")
-    assert dynamodb_server.endpoint.secret_key is None or (
-        dynamodb_server.endpoint.secret_key not in repr(dynamodb_server.endpoint)
+    assert parity_dynamodb_server.endpoint.secret_key is None or (
+        parity_dynamodb_server.endpoint.secret_key not in repr(parity_dynamodb_server.endpoint)
     )

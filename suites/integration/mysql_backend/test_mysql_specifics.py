@@ -46,9 +46,9 @@ T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
-def settings(mysql_database: Any) -> MySQLSettings:
+def settings(parity_mysql_database: Any) -> MySQLSettings:
     """The session's MySQL database, with the schema loaded."""
-    loaded = MySQLSettings.from_url(mysql_database.url)
+    loaded = MySQLSettings.from_url(parity_mysql_database.url)
     create_schema(loaded)
     return loaded
 

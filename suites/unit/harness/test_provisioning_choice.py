@@ -244,10 +244,10 @@ def test_readiness_returns_once_an_attempt_succeeds() -> None:
 
 
 def test_in_process_moto_answers_dynamodb_calls_without_sockets(
-    dynamodb_in_process: DynamoEndpoint,
+    parity_dynamodb_in_process: DynamoEndpoint,
 ) -> None:
-    client = dynamodb_in_process.client()
-    name = dynamodb_in_process.table_name("things")
+    client = parity_dynamodb_in_process.client()
+    name = parity_dynamodb_in_process.table_name("things")
     client.create_table(
         TableName=name,
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
