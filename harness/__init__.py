@@ -6,6 +6,8 @@ Everything a team writes against is exported here (and only here is public):
 * describing the system: the ``Target`` protocol, its optional capabilities
   (``HasInfrastructureErrors``, ``HasProgramStrategies``, ``HasPaging``/``Paging``),
   ``CanonicalRules``;
+* generated programs: ``Pools`` and ``Override`` for a target's ``program_strategies``;
+* the e2e tier: ``AppServer`` starts the system's own entry point (e.g. an HTTP app);
 * building backends: ``BackendFactory`` and ``SavesState``, ``Determinism`` with its
   ``ClockLike``/``IdSource`` protocols, ``Resources`` and the handles it gives
   (``MySQLEndpoint``, ``DynamoEndpoint``; the servers behind them are ``MySQLServer`` and
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
         IdSource,
         SequentialIds,
     )
+    from harness.programs.draw import Override, Pools
+    from harness.provisioning.app import AppServer
     from harness.provisioning.dynamodb import DynamoServer as DynamoDBServer
     from harness.provisioning.endpoints import DynamoEndpoint, MySQLEndpoint
     from harness.provisioning.mysql import MySQLServer
@@ -88,9 +92,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "DynamoDBTables": ("harness.storage", "DynamoDBTables"),
     "mysql_backend": ("harness.storage", "mysql_backend"),
     "dynamodb_backend": ("harness.storage", "dynamodb_backend"),
+    "Pools": ("harness.programs.draw", "Pools"),
+    "Override": ("harness.programs.draw", "Override"),
+    "AppServer": ("harness.provisioning.app", "AppServer"),
 }
 
 __all__ = [
+    "AppServer",
     "BackendFactory",
     "CallFailed",
     "CanonicalRules",
@@ -109,7 +117,9 @@ __all__ = [
     "MySQLEndpoint",
     "MySQLSchema",
     "MySQLServer",
+    "Override",
     "Paging",
+    "Pools",
     "Resources",
     "Run",
     "SavesState",

@@ -90,7 +90,7 @@ def render_case(
     ]
     body = [
         *header,
-        *sorted(["from harness.contract import Run, case", *module_imports]),
+        *sorted(["from harness import Run, case", *module_imports]),
         "",
         f"PARITY_TARGET = {quoted(target_name)}",
         '"""The target this case was found for (Parity loads it only for that target)."""',

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.contract import Run, case
+from harness import Run, case
 
 
 @case("carts.get", seed="small_shop")

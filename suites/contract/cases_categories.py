@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from harness.contract import Run, case
 from shop.domain import CategoryChanges, NewCategory
+
+from harness import Run, case
 
 
 @case("categories.create", seed="small_shop")

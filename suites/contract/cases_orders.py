@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from harness.contract import Run, case
 from shop.domain import OrderStatus
+
+from harness import Run, case
 
 
 @case("orders.place", seed="small_shop")

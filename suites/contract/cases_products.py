@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from harness.contract import Run, case
 from shop.domain import NewProduct, ProductChanges
+
+from harness import Run, case
 
 
 @case("products.create", seed="small_shop")

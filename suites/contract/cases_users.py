@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from harness.contract import Run, case
 from shop.domain import NewUser, Profile, UserChanges
+
+from harness import Run, case
 
 HASH = "scrypt$16384$8$1$c2FsdA$bmV3"
 

@@ -21,10 +21,7 @@ from typing import Any
 
 import httpx
 
-from harness.canonical import CanonicalRules
-from harness.determinism import Determinism
-from harness.provisioning.app import AppServer
-from harness.target import BackendFactory, Resources
+from harness import AppServer, BackendFactory, CanonicalRules, Determinism, Resources
 from suites.e2e_target.api import HttpShopApi, ShopApi
 
 TEST_CLOCK_START = "2026-01-01T00:00:00.000Z"
@@ -113,23 +110,25 @@ def open_backend(name: str, resources: Resources) -> Iterator[BackendFactory]:
         from shop.backends.dynamodb import create_tables, delete_all_items
         from shop.settings import DynamoSettings
 
-        endpoint = resources.dynamodb()
+        tables = resources.dynamodb()
         dynamo = DynamoSettings(
-            endpoint_url=endpoint.url,
-            region=endpoint.region,
-            table_prefix=endpoint.table_prefix + "app_",
-            access_key_id=endpoint.access_key,
-            secret_access_key=endpoint.secret_key,
+            endpoint_url=tables.url,
+            region=tables.region,
+            table_prefix=tables.table_prefix + "app_",
+            access_key_id=tables.access_key,
+            secret_access_key=tables.secret_key,
         )
         create_tables(dynamo)
         env = {
             "SHOP_BACKEND": "dynamodb",
-            "SHOP_DYNAMODB_ENDPOINT": endpoint.url or "",
+            "SHOP_DYNAMODB_ENDPOINT": tables.url or "",
             "SHOP_DYNAMODB_REGION": dynamo.region,
             "SHOP_DYNAMODB_TABLE_PREFIX": dynamo.table_prefix,
-            "AWS_ACCESS_KEY_ID": endpoint.access_key,
-            "AWS_SECRET_ACCESS_KEY": endpoint.secret_key,
         }
+        if tables.access_key is not None and tables.secret_key is not None:
+            # none means boto3's default credential chain, which the app inherits
+            env["AWS_ACCESS_KEY_ID"] = tables.access_key
+            env["AWS_SECRET_ACCESS_KEY"] = tables.secret_key
 
         def reset_store() -> None:
             delete_all_items(dynamo)

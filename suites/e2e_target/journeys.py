@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from harness.contract import Run, case
+from harness import Run, case
 
 PASSWORD = "correct horse battery staple"
 

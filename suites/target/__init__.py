@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
-from harness.canonical import CanonicalRules
-from harness.target import BackendFactory, Resources
 from shop.domain import (
     AlreadyExists,
     Conflict,
@@ -23,6 +21,8 @@ from shop.domain import (
     ValidationError,
 )
 from shop.interfaces import REPOSITORY_INTERFACES
+
+from harness import BackendFactory, CanonicalRules, Resources
 from suites.target import backends, seed, snapshot
 from suites.target.programs import PROGRAM_STRATEGIES
 

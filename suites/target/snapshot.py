@@ -13,6 +13,7 @@ gave.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from shop.domain import OrderStatus, Page, ShopError
@@ -29,8 +30,8 @@ def everything(repos: RepositorySet) -> dict[str, Any]:
     orders: list[Any] = []
     carts = []
     for user in users:
-        products += _drain(lambda cursor, u=user: repos.products.list_by_seller(u.id, 100, cursor))
-        orders += _drain(lambda cursor, u=user: repos.orders.list_by_user(u.id, 100, cursor))
+        products += _drain(partial(repos.products.list_by_seller, user.id, 100))
+        orders += _drain(partial(repos.orders.list_by_user, user.id, 100))
         carts.append(repos.carts.get(user.id))
     tree = repos.categories.tree()
     categories = _flatten(tree)
@@ -64,25 +65,20 @@ def _read_paths(
             _same(repos.categories.get_by_name(c.name, c.parent_id), c) for c in categories
         ],
         "categories.list_children": [
-            _ids(lambda p=p: repos.categories.list_children(p), "category_id")
+            _ids(partial(repos.categories.list_children, p), "category_id")
             for p in [None, *(c.id for c in categories)]
         ],
         "products.get_many": product_ids(repos.products.get_many([p.id for p in products][:100])),
         "products.list_by_category": [
-            product_ids(
-                _drain(lambda cursor, c=c: repos.products.list_by_category(c.id, 100, cursor))
-            )
+            product_ids(_drain(partial(repos.products.list_by_category, c.id, 100)))
             for c in categories
         ],
         "products.search": [
-            product_ids(_drain(lambda cursor, p=p: _search(repos, p.name[:100], cursor)))
+            product_ids(_drain(partial(_search, repos, p.name[:100])))
             for p in products[:SEARCHED_PRODUCTS]
         ],
         "orders.list_by_status": [
-            [
-                {"order_id": o.id}
-                for o in _drain(lambda cursor, s=s: repos.orders.list_by_status(s, 100, cursor))
-            ]
+            [{"order_id": o.id} for o in _drain(partial(repos.orders.list_by_status, s, 100))]
             for s in OrderStatus
         ],
     }
