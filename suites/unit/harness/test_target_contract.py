@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -114,3 +115,34 @@ def test_a_backend_that_cannot_be_set_up_is_reported_once_by_name(
     reasons = "\n".join(report["incomplete_reasons"])
     assert reasons.startswith("backend 'down' could not be set up")
     assert report["run"]["backend_setup_failures"][0]["backend"] == "down"
+
+
+class _Letters(Protocol):
+    def listing(self, page_size: int, page_token: str | None = None) -> dict[str, object]: ...
+
+
+class _LetterRepo:
+    def listing(self, page_size: int, page_token: str | None = None) -> dict[str, object]:
+        start = int(page_token or 0)
+        letters = "abcde"[start : start + page_size]
+        more = start + page_size < 5
+        return {
+            "results": list(letters),
+            "next_page_token": str(start + page_size) if more else None,
+        }
+
+
+class _Repos:
+    letters = _LetterRepo()
+
+
+def test_drain_pages_the_way_the_target_says() -> None:
+    from harness import Paging, Run
+    from harness.determinism import DeterministicClock
+
+    paging = Paging(
+        limit="page_size", cursor="page_token", items="results", next_cursor="next_page_token"
+    )
+    run = Run(_Repos(), {"letters": _Letters}, (), DeterministicClock(), {}, paging=paging)
+    assert run.drain("letters.listing", limit=2) == ["a", "b", "c", "d", "e"]
+    assert run.steps[-1].value == {"items": ["a", "b", "c", "d", "e"], "page_sizes": [2, 2, 1]}
