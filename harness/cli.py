@@ -8,6 +8,11 @@ with pytest's status; an empty run (no tests) exits 5 and says so.
 [--summary PATH.md] [--today YYYY-MM-DD] [--allow-missing-baseline]`` decides whether a
 run passes (see ``harness.gate`` and ``docs/gate.md``): 0 pass, 1 incompatibility, 2 the
 run or a file cannot be trusted, 3 usage error.
+
+``parity init [DIR] [--target-module NAME] [--force]`` writes a working Parity skeleton
+into an existing project (``harness.scaffold``, ``docs/adopt.md``): exit 0 when it is
+complete, 2 when it could not be (an existing pytest configuration: the lines to add are
+printed; a missing directory; a bad module name).
 """
 
 from __future__ import annotations
@@ -54,7 +59,45 @@ def _parser() -> argparse.ArgumentParser:
         "--suites", type=Path, default=Path("suites"), help="where the tiers live (./suites)"
     )
     _add_gate(commands)
+    _add_init(commands)
     return parser
+
+
+def _add_init(commands: Any) -> None:
+    init = commands.add_parser(
+        "init",
+        help="write a Parity skeleton into a project (pytest.ini, target, a case, CI)",
+        description="Write a working Parity skeleton into an existing project; existing "
+        "files are never overwritten without --force.",
+    )
+    init.add_argument(
+        "directory", nargs="?", type=Path, default=Path(), help="the project root (default: .)"
+    )
+    init.add_argument(
+        "--target-module",
+        default="parity_target",
+        metavar="NAME",
+        help="the target module to write, as a dotted module name (default: parity_target)",
+    )
+    init.add_argument(
+        "--force", action="store_true", help="overwrite files the skeleton would write"
+    )
+
+
+def _init(args: argparse.Namespace) -> int:
+    from harness import scaffold
+
+    try:
+        result = scaffold.init_project(
+            args.directory, target_module=args.target_module, force=args.force
+        )
+    except scaffold.InitError as error:
+        print(error.render(), file=sys.stderr)
+        return scaffold.CONFLICT
+    sys.stdout.write(scaffold.render_result(result))
+    if result.status != scaffold.OK:
+        sys.stderr.write(scaffold.render_conflict(result))
+    return result.status
 
 
 def _add_gate(commands: Any) -> None:
@@ -106,6 +149,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return gate.USAGE
         return _gate(args)
+    if args.command == "init":
+        if passthrough:
+            print(
+                f"parity init: error: unrecognized arguments: {' '.join(passthrough)}",
+                file=sys.stderr,
+            )
+            return 2
+        return _init(args)
     module = args.suites / args.tier / f"test_contract_{args.tier}.py"
     if not module.is_file():
         print(

@@ -133,7 +133,9 @@ def test_a_backend_that_cannot_start_makes_the_run_incomplete(project: pytest.Py
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     report = _report(project)
     assert report["complete"] is False
-    assert "produced no result" in report["incomplete_reasons"][0]
+    reasons = report["incomplete_reasons"]
+    assert reasons[0].startswith("backend 'down' could not be set up: ConnectionError")
+    assert "produced no result (their backend could not be set up, above)" in reasons[1]
 
 
 def test_every_report_file_is_valid_and_free_of_secrets(project: pytest.Pytester) -> None:
