@@ -26,8 +26,8 @@ from harness.contract.cases import ContractCase
 from harness.programs import ExploreSettings, datasets_of, explore, replay
 from harness.provisioning import moto_in_process
 from harness.target import load_target
-from suites.target.backends import IN_PROCESS_SETTINGS, DynamoFactory, MemoryFactory
-from suites.unit.mutants import ALL_MUTANTS, MutantFactory
+from suites.target.backends import MemoryFactory, dynamodb_in_process
+from suites.unit.mutants import ALL_MUTANTS, mutant_backend
 
 
 def mutants(programs: int, seed: int, only: list[str]) -> None:
@@ -36,8 +36,7 @@ def mutants(programs: int, seed: int, only: list[str]) -> None:
     for mutant in ALL_MUTANTS:
         if only and mutant.name not in only:
             continue
-        with moto_in_process():
-            candidate = MutantFactory(IN_PROCESS_SETTINGS, mutant)
+        with moto_in_process(), mutant_backend(mutant) as candidate:
             started = time.perf_counter()
             options = ExploreSettings(programs, seed, datasets=datasets)
             found = explore(target, ("memory", MemoryFactory()), (mutant.name, candidate), options)
@@ -66,7 +65,6 @@ def mutants(programs: int, seed: int, only: list[str]) -> None:
                     blamed_in_top_two=mutant.method in result.suspects[:2],
                     program=[c.method for c in program.calls],
                 )
-            candidate.close()
         print(json.dumps(row, ensure_ascii=False), flush=True)
 
 
@@ -74,15 +72,13 @@ def clean(programs: int, seeds: list[int]) -> None:
     target = load_target("suites.target:TARGET")
     datasets = datasets_of(registered_cases(target.case_modules))
     for seed in seeds:
-        with moto_in_process():
-            candidate = DynamoFactory(IN_PROCESS_SETTINGS)
+        with dynamodb_in_process() as candidate:
             started = time.perf_counter()
             options = ExploreSettings(programs, seed, datasets=datasets)
             result = explore(
                 target, ("memory", MemoryFactory()), ("dynamodb-inprocess", candidate), options
             )
             seconds = time.perf_counter() - started
-            candidate.close()
         print(
             json.dumps(
                 {

@@ -248,16 +248,15 @@ def run_fixed(args: argparse.Namespace) -> None:
     step("import moto (core + dynamodb)")
     with moto_in_process():
         step("enter moto's mock")
-        dynamo = backends.DynamoFactory(backends.IN_PROCESS_SETTINGS)
-        step("DynamoFactory: client + create 3 tables")
-        for name, factory in (("memory", backends.MemoryFactory()), ("dynamodb", dynamo)):
-            determinism = Determinism(DeterministicClock(), SequentialIds(), lambda _: None)
-            with factory.fresh(determinism) as repos:
-                TARGET.seed(repos, args.dataset)
-                step(f"{name}: seed {args.dataset} through the interfaces")
-                factory.save()
-                step(f"{name}: save (first dynamodb save is checked against a Scan)")
-        dynamo.close()
+        with backends.dynamodb_in_process() as dynamo:
+            step("DynamoDBBackend: clients + create 3 tables")
+            for name, factory in (("memory", backends.MemoryFactory()), ("dynamodb", dynamo)):
+                determinism = Determinism(DeterministicClock(), SequentialIds(), lambda _: None)
+                with factory.fresh(determinism) as repos:
+                    TARGET.seed(repos, args.dataset)
+                    step(f"{name}: seed {args.dataset} through the interfaces")
+                    factory.save()
+                    step(f"{name}: save (first dynamodb save is checked against a Scan)")
     total = sum(seconds for _, seconds in steps)
     for label, seconds in steps:
         print(f"  {label:<62} {seconds * 1000:7.0f} ms")
@@ -268,12 +267,13 @@ def run_share(args: argparse.Namespace) -> None:
     import pytest
 
     sys.path.insert(0, str(ROOT))
+    from harness.storage import DynamoDBBackend, MySQLBackend
     from suites.target import backends
 
     timers = Timers()
     _wrap_fresh(backends.MemoryFactory, "memory", timers)
-    _wrap_fresh(backends.MySQLFactory, "mysql", timers)
-    _wrap_fresh(backends.DynamoFactory, "dynamodb", timers)
+    _wrap_fresh(MySQLBackend, "mysql", timers)
+    _wrap_fresh(DynamoDBBackend, "dynamodb", timers)
 
     started = time.perf_counter()
     code = pytest.main(

@@ -23,8 +23,8 @@ from harness.report.build import build_report
 from harness.report.ledger import load_ledger
 from harness.report.serialise import result_json
 from harness.target import interface_methods, load_target
-from suites.target.backends import IN_PROCESS_SETTINGS, MemoryFactory
-from suites.unit.mutants import MUTANTS, MutantFactory
+from suites.target.backends import MemoryFactory
+from suites.unit.mutants import MUTANTS, mutant_backend
 
 LEDGER = """
 [[accept]]
@@ -44,15 +44,13 @@ def main() -> None:
     cases = registered_cases(target.case_modules)
     mutant = next(m for m in MUTANTS if m.name == "case-sensitive-email-lookup")
     results = []
-    with moto_in_process():
-        factory = MutantFactory(IN_PROCESS_SETTINGS, mutant)
+    with moto_in_process(), mutant_backend(mutant) as factory:
         cache: dict[object, object] = {}
         for case in cases[:-5]:
             result = run_case(
                 case, target, ("memory", MemoryFactory()), ("dynamodb", factory), cache
             )  # type: ignore[arg-type]
             results.append(result_json(result, "unit"))
-        factory.close()
     with tempfile.TemporaryDirectory() as folder:
         ledger_path = Path(folder) / "ledger.toml"
         ledger_path.write_text(LEDGER)

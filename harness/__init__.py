@@ -39,13 +39,19 @@ if TYPE_CHECKING:
     from harness.programs.draw import Override, Pools
     from harness.provisioning.app import AppServer
     from harness.provisioning.dynamodb import DynamoServer as DynamoDBServer
+    from harness.provisioning.dynamodb import moto_in_process
     from harness.provisioning.endpoints import DynamoEndpoint, MySQLEndpoint
     from harness.provisioning.mysql import MySQLServer
     from harness.storage import (
+        DynamoDBBackend,
         DynamoDBTables,
         DynamoTables,
+        EndpointResources,
+        MySQLBackend,
         MySQLDatabase,
         MySQLSchema,
+        StorageError,
+        StorageUnavailable,
         dynamodb_backend,
         mysql_backend,
     )
@@ -92,6 +98,12 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "DynamoDBTables": ("harness.storage", "DynamoDBTables"),
     "mysql_backend": ("harness.storage", "mysql_backend"),
     "dynamodb_backend": ("harness.storage", "dynamodb_backend"),
+    "MySQLBackend": ("harness.storage", "MySQLBackend"),
+    "DynamoDBBackend": ("harness.storage", "DynamoDBBackend"),
+    "EndpointResources": ("harness.storage", "EndpointResources"),
+    "StorageError": ("harness.storage", "StorageError"),
+    "StorageUnavailable": ("harness.storage", "StorageUnavailable"),
+    "moto_in_process": ("harness.provisioning.dynamodb", "moto_in_process"),
     "Pools": ("harness.programs.draw", "Pools"),
     "Override": ("harness.programs.draw", "Override"),
     "AppServer": ("harness.provisioning.app", "AppServer"),
@@ -105,14 +117,17 @@ __all__ = [
     "ClockLike",
     "Determinism",
     "DeterministicClock",
+    "DynamoDBBackend",
     "DynamoDBServer",
     "DynamoDBTables",
     "DynamoEndpoint",
     "DynamoTables",
+    "EndpointResources",
     "HasInfrastructureErrors",
     "HasPaging",
     "HasProgramStrategies",
     "IdSource",
+    "MySQLBackend",
     "MySQLDatabase",
     "MySQLEndpoint",
     "MySQLSchema",
@@ -124,11 +139,14 @@ __all__ = [
     "Run",
     "SavesState",
     "SequentialIds",
+    "StorageError",
+    "StorageUnavailable",
     "Target",
     "TargetError",
     "case",
     "dynamodb_backend",
     "load_target",
+    "moto_in_process",
     "mysql_backend",
 ]
 

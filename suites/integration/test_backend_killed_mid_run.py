@@ -16,9 +16,9 @@ from harness.contract import CaseStatus, registered_cases, run_case
 from harness.provisioning.dynamodb import MotoServer
 from harness.report.files import write_tier_reports
 from harness.report.serialise import result_json
+from harness.storage import EndpointResources, dynamodb_backend
 from harness.target import interface_methods, load_target
-from shop.settings import DynamoSettings
-from suites.target.backends import DynamoFactory, MemoryFactory
+from suites.target.backends import DynamoDBBuilder, MemoryFactory, dynamodb_tables
 
 pytestmark = pytest.mark.integration
 
@@ -30,28 +30,20 @@ def test_a_killed_server_errors_cases_quickly_and_the_gate_fails(tmp_path: Path)
     target = load_target("suites.target:TARGET")
     cases = [c for c in registered_cases(target.case_modules) if c.seed == "small_shop"][:6]
     server = MotoServer("killed-mid-run test", "killed_").start()
-    endpoint = server.endpoint
-    settings = DynamoSettings(
-        endpoint_url=endpoint.url,
-        region=endpoint.region,
-        table_prefix="killed_",
-        access_key_id=endpoint.access_key,
-        secret_access_key=endpoint.secret_key,
-        max_attempts=2,
-    )
-    factory = DynamoFactory(settings)
+    resources = EndpointResources(dynamodb=server.endpoint.with_prefix("killed_"))
     memory = MemoryFactory()
     records, timings = [], []
     try:
-        for index, case in enumerate(cases):
-            if index == 3:
-                server.stop()  # the candidate's server dies mid-run
-            started = time.perf_counter()
-            result = run_case(case, target, ("memory", memory), ("dynamodb", factory))
-            timings.append(time.perf_counter() - started)
-            records.append(result_json(result, "integration"))
+        build = DynamoDBBuilder(max_attempts=2)
+        with dynamodb_backend(resources, dynamodb_tables(), build) as factory:
+            for index, case in enumerate(cases):
+                if index == 3:
+                    server.stop()  # the candidate's server dies mid-run
+                started = time.perf_counter()
+                result = run_case(case, target, ("memory", memory), ("dynamodb", factory))
+                timings.append(time.perf_counter() - started)
+                records.append(result_json(result, "integration"))
     finally:
-        factory.close()
         server.stop()
     before, after = records[:3], records[3:]
     assert [r["status"] for r in before] == [CaseStatus.MATCH.value] * 3

@@ -26,8 +26,6 @@ import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
 from botocore.exceptions import ConnectionClosedError
 from botocore.httpsession import URLLib3Session
-
-from harness.session import SESSION_KEY
 from shop.backends.dynamodb import build_dynamodb_repositories
 from shop.backends.mysql.connection import Connection, connect
 from shop.clock import SequentialIds, TickingClock
@@ -42,8 +40,10 @@ from shop.domain import (
     ValidationError,
 )
 from shop.repository_set import RepositorySet
+
+from harness.session import SESSION_KEY
 from suites.behaviour.builders import make_product, make_user
-from suites.target.backends import CURSOR_SECRET
+from suites.target.backends import CURSOR_SECRET, dynamo_settings
 from suites.target.snapshot import everything
 
 pytestmark = pytest.mark.integration
@@ -104,7 +104,7 @@ def dynamo(repos: RepositorySet, request: pytest.FixtureRequest) -> Iterator[Rep
     """A repository set on the freshly emptied tables of ``repos``, built the production way
     but with a total of ``ATTEMPTS`` attempts per request (SHOP_DYNAMODB_MAX_ATTEMPTS)."""
     factory: Any = request.config.stash[SESSION_KEY].factory("dynamodb", request)
-    settings = dataclasses.replace(factory.settings, max_attempts=ATTEMPTS)
+    settings = dynamo_settings(factory.endpoint, max_attempts=ATTEMPTS)
     with build_dynamodb_repositories(
         settings, TickingClock(), SequentialIds(), CursorCodec(CURSOR_SECRET)
     ) as repositories:

@@ -16,12 +16,12 @@ from __future__ import annotations
 import builtins
 import unicodedata
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from shop import validation
 from shop.backends.dynamodb.carts import DynamoCartRepository
 from shop.backends.dynamodb.categories import DynamoCategoryRepository
 from shop.backends.dynamodb.client import CONCURRENT_CHANGE
@@ -49,7 +49,10 @@ from shop.domain import (
 )
 from shop.interfaces import DEFAULT_LIMIT
 from shop.repository_set import RepositorySet
-from suites.target.backends import DynamoFactory
+
+from harness import SavesState
+from shop import validation
+from suites.target.backends import dynamodb_in_process
 
 
 class CaseSensitiveEmailLookup(DynamoUserRepository):
@@ -652,13 +655,12 @@ ALL_MUTANTS = MUTANTS + UNCAUGHT_BY_CASES
 """Every mutant, caught or not: what the shop target should look ``mutant:<name>`` up in."""
 
 
-class MutantFactory(DynamoFactory):
-    """The DynamoDB backend with one mutant planted in every repository set it hands out."""
+def mutant_backend(mutant: Mutant) -> AbstractContextManager[SavesState]:
+    """The DynamoDB backend on moto in-process (a ``mock_aws`` must be active) with
+    ``mutant`` planted in every repository set it hands out."""
 
-    def __init__(self, settings: Any, mutant: Mutant) -> None:
-        super().__init__(settings)
-        self.mutant = mutant
-
-    def adapt(self, repos: RepositorySet) -> RepositorySet:
-        self.mutant.plant(repos)
+    def plant(repos: RepositorySet) -> RepositorySet:
+        mutant.plant(repos)
         return repos
+
+    return dynamodb_in_process(adapt=plant)

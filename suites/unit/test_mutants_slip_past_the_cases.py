@@ -18,13 +18,6 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 import pytest
-
-from harness.contract import CaseStatus, ContractCase, registered_cases, run_case
-from harness.contract.runner import SeedCache
-from harness.determinism import Determinism, DeterministicClock, SequentialIds
-from harness.provisioning import moto_in_process
-from harness.target import Target, load_target
-from shop import validation
 from shop.domain import (
     CategoryChanges,
     Conflict,
@@ -37,13 +30,20 @@ from shop.domain import (
     ShopError,
 )
 from shop.repository_set import RepositorySet
-from suites.target.backends import IN_PROCESS_SETTINGS, MemoryFactory
+
+from harness.contract import CaseStatus, ContractCase, registered_cases, run_case
+from harness.contract.runner import SeedCache
+from harness.determinism import Determinism, DeterministicClock, SequentialIds
+from harness.provisioning import moto_in_process
+from harness.target import Target, load_target
+from shop import validation
+from suites.target.backends import MemoryFactory
 from suites.unit.mutants import (
     ALL_MUTANTS,
     MUTANTS,
     UNCAUGHT_BY_CASES,
     Mutant,
-    MutantFactory,
+    mutant_backend,
 )
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("in_process")]
@@ -112,15 +112,12 @@ def test_every_contract_case_matches_on_a_mutant_the_cases_do_not_catch(
     cases = registered_cases(target.case_modules)
     assert any(mutant.method in c.covers for c in cases), "no case even covers the method"
     memory = MemoryFactory()
-    factory = MutantFactory(IN_PROCESS_SETTINGS, mutant)
     cache: SeedCache = {}
-    try:
+    with mutant_backend(mutant) as factory:
         results = [
             run_case(c, target, ("memory", memory), (f"dynamodb+{mutant.name}", factory), cache)
             for c in cases
         ]
-    finally:
-        factory.close()
     assert len(results) == len(cases)
     caught = [
         (r.case.id, r.status.value, r.error) for r in results if r.status is not CaseStatus.MATCH
@@ -159,11 +156,8 @@ def test_run_as_a_case_the_exposure_is_a_mismatch_blamed_on_the_mutated_method(
         function=exposure,  # a Run is a Caller
         source=f"{__file__}:{exposure.__code__.co_firstlineno}",
     )
-    factory = MutantFactory(IN_PROCESS_SETTINGS, mutant)
-    try:
+    with mutant_backend(mutant) as factory:
         result = run_case(case, target, ("memory", MemoryFactory()), (mutant.name, factory), {})
-    finally:
-        factory.close()
     assert (result.status, result.error) == (CaseStatus.MISMATCH, None)
     assert mutant.method in result.suspects, result.suspects
 
@@ -191,9 +185,8 @@ class _Direct:
 
 def both(name: str) -> tuple[list[Any], list[Any]]:
     """Every call's outcome of mutant ``name``'s exposure: on memory, then on the mutant."""
-    factory = MutantFactory(IN_PROCESS_SETTINGS, BY_NAME[name])
     sides = []
-    try:
+    with mutant_backend(BY_NAME[name]) as factory:
         for backend in (MemoryFactory(), factory):
             with backend.fresh(Determinism(DeterministicClock(), SequentialIds())) as repos:
                 direct = _Direct(
@@ -201,8 +194,6 @@ def both(name: str) -> tuple[list[Any], list[Any]]:
                 )
                 EXPOSURES[name](direct)
                 sides.append(direct.outcomes)
-    finally:
-        factory.close()
     return sides[0], sides[1]
 
 

@@ -15,9 +15,10 @@ import pytest
 from harness.contract import CaseResult, CaseStatus, registered_cases, run_case
 from harness.contract.runner import SeedCache
 from harness.provisioning import moto_in_process
+from harness.storage import DynamoDBBackend
 from harness.target import Target, load_target
-from suites.target.backends import IN_PROCESS_SETTINGS, DynamoFactory, MemoryFactory
-from suites.unit.mutants import MUTANTS, Mutant, MutantFactory
+from suites.target.backends import MemoryFactory, dynamodb_in_process
+from suites.unit.mutants import MUTANTS, Mutant, mutant_backend
 
 pytestmark = pytest.mark.unit
 
@@ -37,7 +38,7 @@ def memory() -> MemoryFactory:
 def _run_all(
     target: Target,
     memory: MemoryFactory,
-    candidate: DynamoFactory,
+    candidate: DynamoDBBackend,
     name: str,
     only: str | None = None,
 ) -> list[CaseResult]:
@@ -60,11 +61,8 @@ def in_process() -> Iterator[None]:
 def test_the_unmodified_pair_gives_zero_mismatches_and_zero_noise(
     target: Target, memory: MemoryFactory
 ) -> None:
-    factory = DynamoFactory(IN_PROCESS_SETTINGS)
-    try:
+    with dynamodb_in_process() as factory:
         results = _run_all(target, memory, factory, "dynamodb")
-    finally:
-        factory.close()
     assert len(results) == len(registered_cases(target.case_modules))
     assert [r.case.id for r in results if r.status is not CaseStatus.MATCH] == []
     assert sum(len(r.comparison.noise) for r in results) == 0
@@ -75,11 +73,8 @@ def test_the_unmodified_pair_gives_zero_mismatches_and_zero_noise(
 def test_a_planted_incompatibility_is_caught_and_blamed_on_its_method(
     target: Target, memory: MemoryFactory, mutant: Mutant
 ) -> None:
-    factory = MutantFactory(IN_PROCESS_SETTINGS, mutant)
-    try:
+    with mutant_backend(mutant) as factory:
         results = _run_all(target, memory, factory, f"dynamodb+{mutant.name}", only=mutant.method)
-    finally:
-        factory.close()
     caught = [r for r in results if r.status is CaseStatus.MISMATCH]
     errors = [f"{r.case.id}: {r.error}" for r in results if r.status is CaseStatus.ERROR]
     assert errors == []

@@ -23,7 +23,9 @@ def _harness_imports(path: Path) -> list[str]:
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("harness"):
             found += [f"{node.lineno}: {node.module}.{alias.name}" for alias in node.names]
         elif isinstance(node, ast.Import):
-            found += [f"{node.lineno}: {a.name}" for a in node.names if a.name.startswith("harness")]
+            found += [
+                f"{node.lineno}: {a.name}" for a in node.names if a.name.startswith("harness")
+            ]
     return found
 
 

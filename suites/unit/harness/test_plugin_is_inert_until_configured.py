@@ -47,7 +47,9 @@ def test_an_unconfigured_project_sees_no_new_output_fixtures_or_files(
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
-def test_an_unconfigured_project_gets_no_fixtures_from_the_plugin(pytester: pytest.Pytester) -> None:
+def test_an_unconfigured_project_gets_no_fixtures_from_the_plugin(
+    pytester: pytest.Pytester,
+) -> None:
     pytester.makepyfile(test_unrelated=ONE_TEST)
     result = pytester.runpytest_subprocess("--fixtures", "-p", "no:randomly")
     listed = [line.split()[0] for line in result.outlines if line and not line.startswith(" ")]
@@ -60,7 +62,8 @@ def test_the_plugin_imports_no_driver_or_heavy_library() -> None:
         "import sys, pytest; before = set(sys.modules); import harness.plugin; "
         "import json; print(json.dumps(sorted(set(sys.modules) - before)))"
     )
-    loaded = json.loads(subprocess.check_output([sys.executable, "-c", code], text=True))
+    output = subprocess.check_output([sys.executable, "-c", code], text=True)  # noqa: S603
+    loaded = json.loads(output)
     heavy = [m for m in loaded if m.split(".")[0] in HEAVY]
     assert heavy == []
     assert [m for m in loaded if m.startswith("harness")] == ["harness", "harness.plugin"]

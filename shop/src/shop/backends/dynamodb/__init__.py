@@ -8,11 +8,12 @@ client that is not counting the repositories' requests, e.g. ``make_client(setti
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from shop.backends.dynamodb.base import Context
 from shop.backends.dynamodb.carts import DynamoCartRepository
 from shop.backends.dynamodb.categories import DynamoCategoryRepository
-from shop.backends.dynamodb.client import Dynamo, make_client, observe_requests
+from shop.backends.dynamodb.client import Dynamo, client_config, make_client, observe_requests
 from shop.backends.dynamodb.contract import (
     CONTRACT_PATH,
     Contract,
@@ -32,6 +33,9 @@ from shop.cursors import CursorCodec
 from shop.repository_set import RepositorySet
 from shop.settings import DynamoSettings
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
 
 def build_dynamodb_repositories(
     settings: DynamoSettings,
@@ -39,15 +43,20 @@ def build_dynamodb_repositories(
     ids: IdSource,
     cursors: CursorCodec,
     on_request: Callable[[str], None] | None = None,
+    *,
+    client: DynamoDBClient | None = None,
 ) -> RepositorySet:
     """The DynamoDB repository set over the tables ``settings.table_prefix`` + logical name.
 
     The tables must exist (``create_tables``). ``on_request`` is called with the operation
     name (``"Query"``, ``"TransactWriteItems"``, ...) once per API call, retries excluded.
-    The set is safe to share between threads; ``close()`` closes the HTTP connections.
+    ``client`` is the low-level client to use (a new ``make_client(settings)`` by default;
+    give one configured with ``client_config(settings)`` to keep the shop's retries and
+    timeouts). The set is safe to share between threads; ``close()`` closes the client.
     """
     contract = load_contract()
-    client = make_client(settings)
+    if client is None:
+        client = make_client(settings)
     if on_request is not None:
         observe_requests(client, on_request)
     db = Dynamo(
@@ -82,6 +91,7 @@ __all__ = [
     "Contract",
     "ContractError",
     "build_dynamodb_repositories",
+    "client_config",
     "create_tables",
     "delete_all_items",
     "delete_tables",

@@ -56,8 +56,8 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
-def make_client(settings: DynamoSettings) -> DynamoDBClient:
-    """A low-level DynamoDB client with the configured retries and timeouts.
+def client_config(settings: DynamoSettings) -> Config:
+    """The botocore configuration of the shop's clients: retries and timeouts.
 
     ``settings.max_attempts`` is the TOTAL number of attempts, initial one included
     (botocore's ``total_max_attempts``; its ``max_attempts`` would count retries only).
@@ -65,12 +65,18 @@ def make_client(settings: DynamoSettings) -> DynamoDBClient:
     mode: Literal["standard", "adaptive"] = (
         "adaptive" if settings.retry_mode == "adaptive" else "standard"
     )
-    config = Config(
+    return Config(
         retries={"mode": mode, "total_max_attempts": settings.max_attempts},
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=READ_TIMEOUT_SECONDS,
         max_pool_connections=MAX_POOL_CONNECTIONS,
     )
+
+
+def make_client(settings: DynamoSettings) -> DynamoDBClient:
+    """A low-level DynamoDB client with the configured retries and timeouts
+    (``client_config``)."""
+    config = client_config(settings)
     with _SESSION_LOCK:
         return _shared_session().client(
             "dynamodb",

@@ -1,8 +1,8 @@
 """The migration contract: loading the JSON file and creating / resetting the tables it names.
 
-``migration-contract.json`` (package data beside this module) is the one description of the DynamoDB data
-model: tables, key schema, attribute types, GSIs (keys and projection), item key
-templates and the requests each repository method issues. The repositories build every key
+``migration-contract.json`` (package data beside this module) is the one description of
+the DynamoDB data model: tables, key schema, attribute types, GSIs (keys and projection),
+item key templates and the requests each repository method issues. The repositories build every key
 from it (see ``keys``) and ``create_tables`` creates exactly what it says.
 """
 

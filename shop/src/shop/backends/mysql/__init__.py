@@ -1,6 +1,7 @@
 """The MySQL backend: plain parameterised SQL through PyMySQL on InnoDB (MySQL 8, MariaDB 10.11).
 
-The schema is ``schema.sql`` beside this module (package data) (load it with ``schema.create_schema``).
+The schema is ``schema.sql`` beside this module (package data; load it with
+``schema.create_schema``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from shop.settings import MySQLSettings
 
 from .carts import MySQLCartRepository
 from .categories import MySQLCategoryRepository
+from .connection import Opener
 from .database import Database
 from .orders import MySQLOrderRepository
 from .products import MySQLProductRepository
@@ -26,6 +28,8 @@ def build_mysql_repositories(
     ids: IdSource,
     cursors: CursorCodec,
     on_request: Callable[[str], None] | None = None,
+    *,
+    opener: Opener | None = None,
 ) -> RepositorySet:
     """A repository set on the MySQL database ``settings`` names (its schema loaded).
 
@@ -35,10 +39,11 @@ def build_mysql_repositories(
     the server's ``NOW()``). ``on_request`` is called with the SQL verb of every statement
     sent (``SELECT``, ``INSERT``, ``UPDATE``, ``DELETE``, ``BEGIN``, ``COMMIT``,
     ``ROLLBACK``), not for connection setup. Connections are opened lazily, one per
-    thread; ``close()`` closes them all.
+    thread, by ``opener`` (``pymysql.connect`` by default; it gets ``pymysql.connect``'s
+    keyword arguments, e.g. a harness's counting ``connect``); ``close()`` closes them all.
     """
     del ids  # MySQL's AUTO_INCREMENT issues the ids (see above).
-    db = Database(settings, on_request)
+    db = Database(settings, on_request, opener=opener)
     args = (db, clock, cursors)
     return RepositorySet(
         backend="mysql",

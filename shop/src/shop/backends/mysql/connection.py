@@ -12,8 +12,9 @@ import logging
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import pymysql
 from pymysql.constants import CLIENT
@@ -24,6 +25,10 @@ from shop.settings import MySQLSettings
 log = logging.getLogger(__name__)
 
 Connection: TypeAlias = "pymysql.connections.Connection[DictCursor]"
+
+Opener: TypeAlias = "Callable[..., pymysql.connections.Connection[Any]]"
+"""Opens a connection from ``pymysql.connect``'s keyword arguments (the default is
+``pymysql.connect``; a test harness may pass one whose connections count statements)."""
 
 SQL_MODE = (
     "STRICT_TRANS_TABLES,STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
@@ -56,9 +61,15 @@ class Timeouts:
 DEFAULT_TIMEOUTS = Timeouts()
 
 
-def connect(settings: MySQLSettings, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> Connection:
-    """A new session-configured connection to ``settings``' database."""
-    connection: Connection = pymysql.connect(
+def connect(
+    settings: MySQLSettings,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
+    *,
+    opener: Opener | None = None,
+) -> Connection:
+    """A new session-configured connection to ``settings``' database, opened by ``opener``
+    (``pymysql.connect`` by default) with the keyword arguments below."""
+    connection: Connection = (opener or pymysql.connect)(
         host=settings.host,
         port=settings.port,
         user=settings.user,
@@ -107,9 +118,16 @@ class ThreadConnections:
     short-lived threads do not pile up connections; ``close_all`` closes the rest.
     """
 
-    def __init__(self, settings: MySQLSettings, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> None:
+    def __init__(
+        self,
+        settings: MySQLSettings,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        *,
+        opener: Opener | None = None,
+    ) -> None:
         self._settings = settings
         self._timeouts = timeouts
+        self._opener = opener
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: dict[int, Connection] = {}
@@ -132,7 +150,7 @@ class ThreadConnections:
                 log.info("mysql connection went stale while idle; reconnecting")
                 self.discard()
         if slot.connection is None:
-            connection = connect(self._settings, self._timeouts)
+            connection = connect(self._settings, self._timeouts, opener=self._opener)
             if not self._register(id(slot), connection):
                 _close_quietly(connection)
                 raise ClosedError("the MySQL repositories were closed")

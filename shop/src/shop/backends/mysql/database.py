@@ -30,7 +30,7 @@ import pymysql
 from shop.domain import ShopError, Unavailable
 from shop.settings import MySQLSettings
 
-from .connection import DEFAULT_TIMEOUTS, ClosedError, ThreadConnections, Timeouts
+from .connection import DEFAULT_TIMEOUTS, ClosedError, Opener, ThreadConnections, Timeouts
 from .errors import (
     Failure,
     IntegrityViolation,
@@ -64,8 +64,9 @@ class Database:
         *,
         timeouts: Timeouts = DEFAULT_TIMEOUTS,
         attempts: int = 3,
+        opener: Opener | None = None,
     ) -> None:
-        self._connections = ThreadConnections(settings, timeouts)
+        self._connections = ThreadConnections(settings, timeouts, opener=opener)
         self._on_request = on_request
         self._attempts = attempts
 
