@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from harness.explained import Explained
+
 OK, CONFLICT = 0, 2
 TEMPLATES = ("templates", "init")
 TEST_FILE = "tests/test_parity_contract.py"
@@ -43,24 +45,10 @@ _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 _PLACEHOLDER = re.compile(r"%%[A-Z_]+%%")
 
 
-class InitError(Exception):
+class InitError(Explained):
     """``parity init`` cannot go on: what it expected, what it observed, and a hint."""
 
-    def __init__(self, what: str, *, expected: str, observed: str, hint: str) -> None:
-        self.what = what
-        self.expected = expected
-        self.observed = observed
-        self.hint = hint
-        super().__init__(self.render())
-
-    def render(self) -> str:
-        """The multi-line message shown to the user."""
-        return (
-            f"parity init: {self.what}\n"
-            f"  expected: {self.expected}\n"
-            f"  observed: {self.observed}\n"
-            f"  hint:     {self.hint}"
-        )
+    prefix = "parity init"
 
 
 @dataclass(frozen=True)
