@@ -34,6 +34,7 @@ from harness.storage import (
     mysql_backend,
 )
 from harness.storage.dynamodb_state import DynamoItems
+from suites.unit.harness.test_storage import NOTES as NOTES_TABLE
 
 pytestmark = pytest.mark.integration
 
@@ -299,29 +300,7 @@ def _closed_port() -> int:
 
 # -- DynamoDB on the session's server --------------------------------------------------------
 
-NOTES = DynamoTables(
-    [
-        {
-            "TableName": "notes",
-            "KeySchema": [
-                {"AttributeName": "author", "KeyType": "HASH"},
-                {"AttributeName": "note_id", "KeyType": "RANGE"},
-            ],
-            "AttributeDefinitions": [
-                {"AttributeName": "author", "AttributeType": "S"},
-                {"AttributeName": "note_id", "AttributeType": "S"},
-                {"AttributeName": "topic", "AttributeType": "S"},
-            ],
-            "GlobalSecondaryIndexes": [
-                {
-                    "IndexName": "by_topic",
-                    "KeySchema": [{"AttributeName": "topic", "KeyType": "HASH"}],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-        }
-    ]
-)
+NOTES = DynamoTables([NOTES_TABLE])
 
 
 class Notes:
