@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from shop.domain import CategoryChanges, NewCategory
-
 from harness import Run, case
+from shop.domain import CategoryChanges, NewCategory
 
 
 @case("categories.create", seed="small_shop")

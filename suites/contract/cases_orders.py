@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from shop.domain import OrderStatus
-
 from harness import Run, case
+from shop.domain import OrderStatus
 
 
 @case("orders.place", seed="small_shop")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from shop.domain import NewProduct, ProductChanges
-
 from harness import Run, case
+from shop.domain import NewProduct, ProductChanges
 
 
 @case("products.create", seed="small_shop")

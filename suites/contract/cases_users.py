@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from shop.domain import NewUser, Profile, UserChanges
-
 from harness import Run, case
+from shop.domain import NewUser, Profile, UserChanges
 
 HASH = "scrypt$16384$8$1$c2FsdA$bmV3"
 

@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+
+from harness.provisioning.endpoints import DynamoEndpoint, MySQLEndpoint
 from shop.backends.dynamodb import create_tables
 from shop.backends.mysql.schema import create_schema
 from shop.domain import NewCategory, NewProduct, NewUser, OrderStatus
 from shop.factory import repositories_from_env
 from shop.repository_set import RepositorySet
 from shop.settings import Settings
-
-from harness.provisioning.endpoints import DynamoEndpoint, MySQLEndpoint
 
 pytestmark = pytest.mark.e2e
 

@@ -26,6 +26,8 @@ import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
 from botocore.exceptions import ConnectionClosedError
 from botocore.httpsession import URLLib3Session
+
+from harness.session import SESSION_KEY
 from shop.backends.dynamodb import build_dynamodb_repositories
 from shop.backends.mysql.connection import Connection, connect
 from shop.clock import SequentialIds, TickingClock
@@ -40,8 +42,6 @@ from shop.domain import (
     ValidationError,
 )
 from shop.repository_set import RepositorySet
-
-from harness.session import SESSION_KEY
 from suites.behaviour.builders import make_product, make_user
 from suites.target.backends import CURSOR_SECRET, dynamo_settings
 from suites.target.snapshot import everything

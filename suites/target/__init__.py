@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
+from harness import BackendFactory, CanonicalRules, Resources
 from shop.domain import (
     AlreadyExists,
     Conflict,
@@ -21,8 +22,6 @@ from shop.domain import (
     ValidationError,
 )
 from shop.interfaces import REPOSITORY_INTERFACES
-
-from harness import BackendFactory, CanonicalRules, Resources
 from suites.target import backends, seed, snapshot
 from suites.target.programs import PROGRAM_STRATEGIES
 

@@ -17,11 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shop.backends.memory import MemoryStore, build_memory_repositories
-from shop.cursors import CursorCodec
-from shop.repository_set import RepositorySet
-from shop.settings import DynamoSettings, MySQLSettings
-
 from harness import (
     BackendFactory,
     Determinism,
@@ -36,6 +31,10 @@ from harness import (
     moto_in_process,
     mysql_backend,
 )
+from shop.backends.memory import MemoryStore, build_memory_repositories
+from shop.cursors import CursorCodec
+from shop.repository_set import RepositorySet
+from shop.settings import DynamoSettings, MySQLSettings
 
 if TYPE_CHECKING:  # the endpoints' module imports the drivers: not at the target's import
     from harness import DynamoEndpoint

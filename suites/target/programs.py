@@ -15,9 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from hypothesis import strategies as st
-from shop.domain import OrderStatus
 
 from harness import Override, Pools
+from shop.domain import OrderStatus
 
 _LOCAL = st.sampled_from(
     ["ann", "Bob", "zoë", "ÄNNE", "i\u0307", "straße", "STRASSE", "o'neil", "a.b", "x_y", "%"]

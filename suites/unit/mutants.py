@@ -22,6 +22,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from harness import SavesState
+from shop import validation
 from shop.backends.dynamodb.carts import DynamoCartRepository
 from shop.backends.dynamodb.categories import DynamoCategoryRepository
 from shop.backends.dynamodb.client import CONCURRENT_CHANGE
@@ -49,9 +51,6 @@ from shop.domain import (
 )
 from shop.interfaces import DEFAULT_LIMIT
 from shop.repository_set import RepositorySet
-
-from harness import SavesState
-from shop import validation
 from suites.target.backends import dynamodb_in_process
 
 

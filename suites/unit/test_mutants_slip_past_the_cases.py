@@ -18,6 +18,13 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 import pytest
+
+from harness.contract import CaseStatus, ContractCase, registered_cases, run_case
+from harness.contract.runner import SeedCache
+from harness.determinism import Determinism, DeterministicClock, SequentialIds
+from harness.provisioning import moto_in_process
+from harness.target import Target, load_target
+from shop import validation
 from shop.domain import (
     CategoryChanges,
     Conflict,
@@ -30,13 +37,6 @@ from shop.domain import (
     ShopError,
 )
 from shop.repository_set import RepositorySet
-
-from harness.contract import CaseStatus, ContractCase, registered_cases, run_case
-from harness.contract.runner import SeedCache
-from harness.determinism import Determinism, DeterministicClock, SequentialIds
-from harness.provisioning import moto_in_process
-from harness.target import Target, load_target
-from shop import validation
 from suites.target.backends import MemoryFactory
 from suites.unit.mutants import (
     ALL_MUTANTS,

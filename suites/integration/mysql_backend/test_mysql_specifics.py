@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import pytest
+
 from shop.backends.mysql import build_mysql_repositories
 from shop.backends.mysql import users as mysql_users
 from shop.backends.mysql.connection import Connection, connect
