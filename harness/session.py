@@ -65,10 +65,12 @@ class BackendSetupFailed(Exception):
         super().__init__(failure["message"])
 
     def explain(self) -> str:
-        """The whole story the first time; a one-line reference afterwards."""
-        if self.first:
-            return f"{self.failure['message']}\n{self.failure['traceback']}"
-        return f"{self.failure['message']} (its traceback was shown once, with the first case)"
+        """One line per case; the traceback tail is shown once, at the end of the run
+        ("parity backend setup failures"), and is in the report."""
+        return (
+            f"{self.failure['message']} (its traceback: 'parity backend setup failures' "
+            "at the end of the run, and the report)"
+        )
 
 
 def setup_failure(backend: str, tier: str | None, error: BaseException) -> dict[str, Any]:

@@ -125,6 +125,7 @@ class MySQLAdmin:
             if _lost(error):
                 raise self._unavailable(error) from error
             raise
+        self._empty_leftovers(connection)
         with connection.cursor() as cursor:
             for index, statement in enumerate(self.schema.statements):
                 try:
@@ -134,6 +135,31 @@ class MySQLAdmin:
         self._set_up(connection)
         self._shapes = self._read_shapes(connection)
         self.baseline = self.dump()
+
+    def _empty_leftovers(self, connection: Connection[Any]) -> None:
+        """Empty the schema's tables if they exist already, before the DDL runs.
+
+        The database is this worker's own, but other code in the session may have used
+        it first (a test on the same database, another backend of the same schema);
+        ``CREATE TABLE IF NOT EXISTS`` would keep their rows, and the baseline every
+        reset restores would hold them. After this the baseline is exactly what the DDL
+        itself leaves (empty tables, plus any rows it inserts).
+        """
+        wanted = {name.lower() for name in self.schema.tables}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT TABLE_NAME FROM information_schema.TABLES "
+                "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'"
+            )
+            existing = [str(row[0]) for row in cursor.fetchall() if str(row[0]).lower() in wanted]
+            if not existing:
+                return
+            cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
+            try:
+                for table in existing:
+                    cursor.execute(f"TRUNCATE TABLE {quote_identifier(table)}")
+            finally:
+                cursor.execute("SET FOREIGN_KEY_CHECKS = 1")
 
     def close(self) -> None:
         """Close the administrative connection."""

@@ -364,3 +364,20 @@ def test_on_a_dynamodb_server_a_deleted_table_is_created_again(notes: DynamoDBBa
     notes.admin.get_waiter("table_not_exists").wait(TableName=physical)
     with notes.fresh(counting()[0], restore=saved) as repos:
         assert repos.on_topic("food") == ["bread"]
+
+
+def test_rows_left_in_the_database_by_other_code_are_not_part_of_the_empty_state(
+    database: MySQLEndpoint,
+) -> None:
+    reusable = MySQLSchema(
+        [s.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS") for s in BLOG.statements]
+    )
+    resources = EndpointResources(mysql=database)
+    with mysql_backend(resources, reusable, Blog) as first, first.fresh(counting()[0]) as repos:
+        repos.add_author("left behind")
+    # someone else's rows, written outside any backend, before this one opens
+    with database.connect() as connection, connection.cursor() as cursor:
+        cursor.execute("INSERT INTO authors (name) VALUES ('also left behind')")
+    with mysql_backend(resources, reusable, Blog) as second, second.fresh(counting()[0]) as again:
+        assert again.everything() == {"authors": [], "posts": []}
+        assert again.add_author("first") == 1
