@@ -18,8 +18,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO, Any, Self
 
-from botocore.config import Config
-
 from harness.provisioning.choice import DYNAMODB_ENDPOINT_ENV, LOCAL_REGION, DynamoChoice
 from harness.provisioning.endpoints import DynamoEndpoint
 from harness.provisioning.errors import ProvisioningError
@@ -27,7 +25,13 @@ from harness.provisioning.readiness import NotReady, log_tail, wait_until_ready
 from harness.provisioning.server import ProvisionedServer
 
 LOCAL_KEY = "testing"
-_PROBE_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1})
+
+
+def _probe_config() -> Any:
+    """A quick-failing client config for readiness probes (botocore imported on use)."""
+    from botocore.config import Config
+
+    return Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1})
 
 
 class DynamoServer(ProvisionedServer):
@@ -58,7 +62,7 @@ class DynamoServer(ProvisionedServer):
         )
 
     def _wait(self, timeout: float) -> None:
-        client = self.endpoint.client(_PROBE_CONFIG)
+        client = self.endpoint.client(_probe_config())
         self.ready_seconds = wait_until_ready(lambda: client.list_tables(Limit=1), timeout=timeout)
 
 
@@ -218,7 +222,7 @@ class MotoServer(DynamoServer):
                     LOCAL_KEY,
                     self.table_prefix,
                 )
-            self.endpoint.client(_PROBE_CONFIG).list_tables(Limit=1)
+            self.endpoint.client(_probe_config()).list_tables(Limit=1)
 
         def died() -> str | None:
             code = process.poll()

@@ -19,8 +19,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Literal, Self
 
-import pymysql
-
 from harness.provisioning.choice import MYSQL_HINT, MYSQL_URL_ENV, MySQLChoice
 from harness.provisioning.endpoints import MySQLEndpoint
 from harness.provisioning.errors import ProvisioningError
@@ -385,6 +383,8 @@ class LocalMySQLServer(MySQLServer):
 
 def _refused_login(exc: Exception) -> bool:
     """Access denied / unknown database: the server is up, waiting will not help."""
+    import pymysql  # only a MySQL run gets here: a DynamoDB-only install has no PyMySQL
+
     return isinstance(exc, pymysql.err.OperationalError) and exc.args[:1] in (
         (1044,),
         (1045,),
