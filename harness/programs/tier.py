@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from harness.contract.cases import ContractCase, registered_cases
 from harness.contract.runner import CaseResult, CaseStatus, SeedCache, run_case
-from harness.programs.machine import Exploration, ExploreSettings, datasets_of, explore
 from harness.programs.model import replay
 from harness.programs.writer import FOUND_PREFIX, import_found, write_found
 from harness.report.wording import plural
 
 if TYPE_CHECKING:
+    from harness.programs.machine import Exploration
     from harness.target import BackendFactory, Target
 
 DEFAULT_BATCHES = 4
@@ -111,6 +111,8 @@ def run_batch(
     today: date,
 ) -> BatchOutcome:
     """Explore one batch; a found program becomes a case (written to ``found_dir``)."""
+    from harness.programs.machine import ExploreSettings, datasets_of, explore
+
     options = ExploreSettings(
         batch.programs, batch.seed, steps=batch.steps, datasets=datasets_of(cases)
     )
