@@ -26,6 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from harness.json_position import json_error_at
 from harness.report.baseline import BaselineError, blamed_on_drift, digest, load_baseline
 from harness.report.ledger import Entry, Ledger, LedgerError, load_ledger
 from harness.report.serialise import SCHEMA
@@ -117,8 +118,8 @@ def load_report(path: Path) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise Untrusted(
-            f"{path}:{error.lineno}: not valid JSON ({error.msg}); the file is truncated or "
-            "corrupt, so the run cannot be trusted"
+            f"{path}: {json_error_at(text, error)}; the file is truncated or corrupt, so the "
+            "run cannot be trusted"
         ) from None
     if not isinstance(data, dict):
         raise Untrusted(f"{path}: expected a JSON object, got {type(data).__name__}")

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.canonical import dumps
+from harness.json_position import json_error_at
 from harness.report.serialise import BASELINE_SCHEMA
 from harness.report.write import write_atomically
 
@@ -87,12 +88,13 @@ def load_baseline(path: Path) -> dict[str, Any] | None:
     """The committed baseline, or ``None`` when there is none yet."""
     if not path.exists():
         return None
+    text = path.read_text(encoding="utf-8")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise BaselineError(
-            f"{path}:{error.lineno}: not valid JSON ({error.msg}); restore it from git or "
-            "rewrite it with --parity-update-baseline"
+            f"{path}: {json_error_at(text, error)}; restore it from git or rewrite it with "
+            "--parity-update-baseline"
         ) from None
     if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
         seen = data.get("schema") if isinstance(data, dict) else type(data).__name__

@@ -423,12 +423,14 @@ def test_a_missing_committed_baseline_fails_unless_allowed(project: Project) -> 
     assert project.cli("--allow-missing-baseline") == 0
 
 
-def test_a_corrupt_baseline_names_its_file_and_line(project: Project) -> None:
+def test_a_corrupt_baseline_names_its_file_line_and_character(project: Project) -> None:
     project.write()
     project.baseline.write_text('{\n "schema": "parity-baseline/1",\n "cases": {,}\n}')
     found = problem(project.verdict(), "baseline is corrupt")
     assert found.severity == 2
-    assert f"{project.baseline}:3" in found.message
+    assert f"{project.baseline}: not valid JSON at character 45 (line 3, column 12)" in (
+        found.message
+    )
 
 
 def test_a_hand_edited_baseline_entry_is_corrupt(project: Project) -> None:
@@ -535,3 +537,13 @@ def test_usage_errors_exit_3(argv: list[str], capsys: pytest.CaptureFixture[str]
         status = int(exited.code or 0)
     assert status == 3
     assert "error" in capsys.readouterr().err
+
+
+def test_a_corrupt_one_line_report_is_located_by_character_offset(project: Project) -> None:
+    report = project.write()
+    one_line = json.dumps(report)  # a real report is one long line: "line 1" says nothing
+    at = one_line.index('"cases"')
+    project.report.write_text(one_line[:at] + "#" + one_line[at:])
+    message = problem(project.verdict(), "cannot be trusted").message
+    assert f"not valid JSON at character {at:,} (line 1, column {at + 1:,})" in message
+    assert "near '" in message and "#" in message
