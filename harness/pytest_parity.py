@@ -22,7 +22,13 @@ from harness.fixtures_servers import (
 )
 from harness.programs.tier import ProgramBatch
 from harness.report.build import STATUSES
-from harness.report.run import WORKER_KEY, absorb_worker, worker_payload, write_reports
+from harness.report.run import (
+    WORKER_KEY,
+    absorb_worker,
+    unique_failures,
+    worker_payload,
+    write_reports,
+)
 from harness.session import SESSION_KEY, TIERS, BackendSetupFailed, ParitySession
 
 RESULT_KEY = pytest.StashKey[CaseResult]()
@@ -293,7 +299,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(parity.cost_line())
     if parity is not None and parity.setup_failures:
         terminalreporter.write_sep("-", "parity backend setup failures")
-        for failure in {(f["backend"], f["error"]): f for f in parity.setup_failures}.values():
+        for failure in unique_failures(parity.setup_failures):
             terminalreporter.write_line(f"  {failure['message']}", red=True)
             for line in failure["traceback"].splitlines()[-6:]:
                 terminalreporter.write_line(f"    {line}")

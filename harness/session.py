@@ -59,9 +59,8 @@ class BackendSetupFailed(Exception):
     """A target's ``open_backend`` raised: every case needing that backend is reported
     against this one failure instead of repeating its traceback."""
 
-    def __init__(self, failure: dict[str, Any], first: bool) -> None:
+    def __init__(self, failure: dict[str, Any]) -> None:
         self.failure = failure
-        self.first = first
         super().__init__(failure["message"])
 
     def explain(self) -> str:
@@ -238,7 +237,7 @@ class ParitySession:
         target = self.target_for(tier)
         key = (getattr(target, "name", str(id(target))), name)
         if key in self._setup_failures:
-            raise BackendSetupFailed(self._setup_failures[key], first=False)
+            raise BackendSetupFailed(self._setup_failures[key])
         if key not in self._factories:
             resources = LazyResources(request)
             try:
@@ -249,7 +248,7 @@ class ParitySession:
                 failure = setup_failure(name, tier, error)
                 self._setup_failures[key] = failure
                 self.setup_failures.append(failure)
-                raise BackendSetupFailed(failure, first=True) from error
+                raise BackendSetupFailed(failure) from error
         return self._factories[key]
 
     def run(self, case: ContractCase, tier: str, request: pytest.FixtureRequest) -> CaseResult:

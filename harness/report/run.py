@@ -68,7 +68,7 @@ def write_reports(
         records = _first_of_each([r for r in parity.records if r["tier"] == tier])
         missing = parity.selected[tier] - {r["id"] for r in records}
         reasons = list(parity.lost_workers)
-        failures = _unique_failures(f for f in parity.setup_failures if f["tier"] == tier)
+        failures = unique_failures(f for f in parity.setup_failures if f["tier"] == tier)
         reasons.extend(f"{f['message']}\n{f['traceback']}" for f in failures)
         if exitstatus not in TRUSTED_EXITS:
             reasons.append(
@@ -148,7 +148,7 @@ def _first_of_each(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def _unique_failures(failures: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def unique_failures(failures: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """One entry per backend and error (every xdist worker reports its own)."""
     seen: dict[tuple[str, str], dict[str, Any]] = {}
     for failure in failures:
