@@ -28,7 +28,9 @@ from typing import Any
 
 from harness.json_position import json_error_at
 from harness.report.baseline import BaselineError, blamed_on_drift, digest, load_baseline
+from harness.report.evidence import disagreements, method_rows
 from harness.report.ledger import Entry, Ledger, LedgerError, load_ledger
+from harness.report.schema import SchemaError, check_schema
 from harness.report.serialise import SCHEMA
 from harness.report.wording import plural as plural  # re-exported: tests use gate.plural
 
@@ -43,7 +45,6 @@ NOUNS = {
     "error": ("error", "errors"),
     "not_run": ("case not run", "cases not run"),
 }
-_TIER = re.compile(r"[A-Za-z0-9_.-]+")
 DEFAULT_BASELINES = Path("reports/baselines")
 LEDGER_NAME = "divergence-ledger.toml"
 
@@ -67,6 +68,7 @@ class Options:
     summary: Path | None = None
     today: date = field(default_factory=date.today)
     allow_missing_baseline: bool = False
+    allow_partial: bool = False
 
 
 @dataclass
@@ -129,27 +131,11 @@ def load_report(path: Path) -> dict[str, Any]:
         raise Untrusted(
             f"{path}: no end marker ('end': {SCHEMA!r}); the file was not written whole"
         )
-    _check_shape(path, data)
+    try:
+        check_schema(data, "compatibility", path)
+    except SchemaError as error:
+        raise Untrusted(f"{error}; the file was edited or written by another version") from None
     return data
-
-
-def _check_shape(path: Path, data: dict[str, Any]) -> None:
-    run, cases, methods = data.get("run"), data.get("cases"), data.get("methods")
-    if not isinstance(run, dict) or not isinstance(run.get("tier"), str):
-        raise Untrusted(f"{path}: expected a 'run' object with a 'tier', got {run!r:.80}")
-    if not _TIER.fullmatch(run["tier"]):
-        raise Untrusted(f"{path}: expected a tier name, got {run['tier']!r}")
-    if not isinstance(cases, list) or not all(
-        isinstance(c, dict) and isinstance(c.get("id"), str) and c.get("status") in STATUSES
-        for c in cases
-    ):
-        raise Untrusted(f"{path}: expected 'cases' as a list of cases with an id and a status")
-    if not isinstance(methods, list) or not all(
-        isinstance(m, dict) and isinstance(m.get("method"), str) for m in methods
-    ):
-        raise Untrusted(f"{path}: expected 'methods' as a list of {{'method', 'cases'}} objects")
-    if not isinstance(data.get("complete"), bool):
-        raise Untrusted(f"{path}: expected 'complete' as true or false")
 
 
 # -- the checks ----------------------------------------------------------------------------
@@ -170,6 +156,8 @@ def evaluate(options: Options) -> Verdict:
     committed = read_baseline(baselines)
     check_complete(verdict, report)
     check_summary(verdict, report)
+    check_evidence(verdict, report)
+    check_partial(verdict, report, options.allow_partial)
     check_statuses(verdict, cases, drift_blamed(verdict, cases, committed))
     check_methods(verdict, report["methods"])
     check_baseline(verdict, report, baselines, options.allow_missing_baseline, committed)
@@ -209,6 +197,67 @@ def check_summary(verdict: Verdict, report: dict[str, Any]) -> None:
         verdict.add(UNTRUSTED, "the report's summary disagrees with its cases", wrong)
 
 
+def check_evidence(verdict: Verdict, report: dict[str, Any]) -> None:
+    """Every case's recorded verdict must be what its own evidence gives, and the method
+    table what the cases give (the gate derives the verdict; it does not read it)."""
+    cases: list[dict[str, Any]] = report["cases"]
+    wrong = [
+        f"{case['id']}: {'; '.join(problems)}"
+        for case in cases
+        if (problems := disagreements(case))
+    ]
+    if wrong:
+        verdict.add(
+            UNTRUSTED,
+            f"{plural(len(wrong), 'case')} whose recorded verdict disagrees with the evidence "
+            "in the report (re-compared here with the run's comparator and noise rule)",
+            wrong,
+        )
+    names = [str(m["method"]) for m in report["methods"]]
+    if method_rows(names, cases) != report["methods"]:
+        verdict.add(UNTRUSTED, "the report's method table disagrees with its cases")
+    unknown = sorted({m for c in cases for m in c["covers"]} - set(names))
+    if unknown:
+        verdict.add(
+            UNTRUSTED,
+            "cases cover methods the report's method table does not list (a row was removed?)",
+            unknown,
+        )
+    if report["complete"] and report["incomplete_reasons"]:
+        verdict.add(
+            UNTRUSTED,
+            "the report says it is complete but gives reasons it is not",
+            [str(r) for r in report["incomplete_reasons"]],
+        )
+
+
+def check_partial(verdict: Verdict, report: dict[str, Any], allowed: bool) -> None:
+    """A run that ran only part of the suite cannot pass unless the gate is told so."""
+    cases: list[dict[str, Any]] = report["cases"]
+    not_run = [c["id"] for c in cases if c["status"] == "not_run"]
+    if not not_run:
+        return
+    run = report["run"]
+    how = []
+    selection = run.get("selection")
+    if isinstance(selection, dict) and selection.get("options"):
+        how.append("selected with " + " ".join(str(o) for o in selection["options"]))
+    shard = run.get("shard")
+    if isinstance(shard, dict):
+        how.append(f"shard {shard.get('index')}/{shard.get('total')}")
+    why = f" ({'; '.join(how)})" if how else ""
+    message = f"partial run: {len(not_run)} of {plural(len(cases), 'case')} not run{why}"
+    if allowed:
+        verdict.add(WARNING, message + "; passed as partial on purpose (--allow-partial)")
+        return
+    hint = (
+        "merge the shards' reports (parity merge, or parity gate --report per shard)"
+        if isinstance(shard, dict)
+        else "run the whole suite, or pass --allow-partial if this is on purpose"
+    )
+    verdict.add(UNTRUSTED, f"{message}: the run cannot vouch for the rest; {hint}", not_run)
+
+
 def check_statuses(
     verdict: Verdict, cases: list[dict[str, Any]], blamed: Collection[str] = frozenset()
 ) -> None:
@@ -231,9 +280,6 @@ def check_statuses(
             plural(len(errors), "error") + " (case could not be compared)",
             [f"{c['id']}: {_first_line(c.get('error'))}" for c in errors],
         )
-    not_run = [c["id"] for c in cases if c["status"] == "not_run"]
-    if not_run:
-        verdict.add(WARNING, plural(len(not_run), "case") + " not run", not_run)
 
 
 def check_methods(verdict: Verdict, methods: list[dict[str, Any]]) -> None:

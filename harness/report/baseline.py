@@ -28,6 +28,7 @@ from typing import Any
 
 from harness.canonical import dumps
 from harness.json_position import json_error_at
+from harness.report.schema import SchemaError, check_schema
 from harness.report.serialise import BASELINE_SCHEMA
 from harness.report.write import write_atomically
 
@@ -101,6 +102,12 @@ def load_baseline(path: Path) -> dict[str, Any] | None:
         raise BaselineError(f"{path}: expected schema {BASELINE_SCHEMA!r}, got {seen!r}")
     if not isinstance(data.get("cases"), dict):
         raise BaselineError(f"{path}: expected a 'cases' object, got {data.get('cases')!r}")
+    try:
+        check_schema(data, "baseline", path)
+    except SchemaError as error:
+        raise BaselineError(
+            f"{error}; restore it from git or rewrite it with --parity-update-baseline"
+        ) from None
     return data
 
 

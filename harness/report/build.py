@@ -8,10 +8,9 @@ from datetime import date
 from typing import Any
 
 from harness.report.baseline import BASELINE_DRIFT, BaselineCheck, blamed_on_drift
+from harness.report.evidence import STATUSES, method_rows
 from harness.report.ledger import Ledger, apply_ledger
 from harness.report.serialise import SCHEMA
-
-STATUSES = ("match", "mismatch", "noise", "accepted", "error", "not_run")
 
 
 def build_report(
@@ -61,7 +60,7 @@ def build_report(
         "incomplete_reasons": list(incomplete_reasons),
         "run": dict(run),
         "summary": {"cases": len(cases), **{s: counts.get(s, 0) for s in STATUSES}},
-        "methods": _method_matrix(methods, cases),
+        "methods": method_rows(methods, cases),
         "baseline_check": baseline_check.to_json(),
         "ledger": {
             "file": ledger.file,
@@ -96,17 +95,3 @@ def _blame(
             case["suspects"] = [f"baseline:{case['baseline'].get('backend', '?')}"]
         else:
             case["blame"] = None
-
-
-def _method_matrix(methods: Sequence[str], cases: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows = []
-    for method in methods:
-        statuses = Counter(c["status"] for c in cases if method in c["covers"])
-        rows.append(
-            {
-                "method": method,
-                "cases": sum(statuses.values()),
-                **{s: statuses.get(s, 0) for s in STATUSES},
-            }
-        )
-    return rows

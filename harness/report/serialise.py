@@ -47,6 +47,9 @@ def result_json(result: CaseResult, tier: str) -> dict[str, Any]:
         "compare_seconds": round(result.compare_seconds, 6),
         "baseline": side_json(result.baseline),
         "candidate": side_json(result.candidate),
+        "baseline_again": (
+            None if result.baseline_again is None else side_json(result.baseline_again)
+        ),
         "baseline_again_seconds": (
             None if result.baseline_again is None else round(result.baseline_again.seconds, 6)
         ),

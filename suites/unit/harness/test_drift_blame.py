@@ -40,10 +40,10 @@ def mismatch(case_id: str, baseline: object, candidate: object) -> dict[str, Any
         case_id,
         "mismatch",
         suspects=["users.get_by_email"],
-        differences=[diff("[1].value", baseline, candidate)],
+        differences=[diff("[2].value", baseline, candidate)],
     )
-    record["baseline"]["observation"] = observation(baseline)
-    record["candidate"]["observation"] = observation(candidate)
+    assert record["baseline"]["observation"] == observation(baseline)
+    assert record["candidate"]["observation"] == observation(candidate)
     return record
 
 
@@ -174,7 +174,7 @@ def test_the_gate_lists_a_drift_blamed_mismatch_under_drift_and_still_fails(
     assert found.message.startswith(
         f"baseline drift: 1 case where mysql no longer does what {project.baseline} says"
     )
-    assert found.subjects == (f"{DRIFT_ID}: [1].value changed in users.create",)
+    assert found.subjects == (f"{DRIFT_ID}: [2].value changed in users.get_by_email",)
     assert verdict.counts["mismatch"] == 1
     assert project.cli() == 1
     assert "the candidate still does" in capsys.readouterr().out

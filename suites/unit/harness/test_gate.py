@@ -12,6 +12,7 @@ import pytest
 from harness import gate
 from harness.cli import main
 from harness.report.baseline import digest
+from harness.report.evidence import method_rows
 from harness.report.serialise import BASELINE_SCHEMA, SCHEMA
 
 pytestmark = pytest.mark.unit
@@ -32,11 +33,12 @@ expires = {expires}
 def observation(value: object) -> list[dict[str, Any]]:
     return [
         {"call": "seed:small_shop", "args": {}, "outcome": "returned", "value": None},
+        {"call": "users.create", "args": {}, "outcome": "returned", "value": "created"},
         {"call": "users.get_by_email", "args": {}, "outcome": "returned", "value": value},
     ]
 
 
-def side(backend: str, value: object) -> dict[str, Any]:
+def side(backend: str, value: object, error: str | None = None) -> dict[str, Any]:
     return {
         "backend": backend,
         "observation": observation(value),
@@ -45,11 +47,17 @@ def side(backend: str, value: object) -> dict[str, Any]:
         "requests": {},
         "seconds": 0.01,
         "canonical_seconds": 0.0,
-        "error": None,
+        "error": error,
     }
 
 
+def _step_of(difference: dict[str, Any]) -> int:
+    return int(str(difference["path"])[1 : str(difference["path"]).index("]")])
+
+
 def case(case_id: str, status: str = "match", **extra: Any) -> dict[str, Any]:
+    """A case record whose evidence gives its status: the sides' observations are made to
+    differ exactly where its ``differences``/``accepted``/``noise`` say (at ``[i].value``)."""
     record: dict[str, Any] = {
         "id": case_id,
         "description": case_id.split(":")[-1],
@@ -63,16 +71,29 @@ def case(case_id: str, status: str = "match", **extra: Any) -> dict[str, Any]:
     record |= {
         "seed": "small_shop",
         "error": None,
-        "suspects": [],
+        "suspects": ["users.get_by_email"] if status in ("mismatch", "accepted") else [],
+        "cause": "",
+        "blame": None,
         "differences": [],
         "noise": [],
         "accepted": [],
         "compare_seconds": 0.001,
-        "baseline": side("mysql", case_id),
-        "candidate": side("dynamodb", case_id),
-        "baseline_again_seconds": 0.01,
-    }
-    return record | extra
+        "baseline_again_seconds": None,
+    } | extra
+    first, other = side("mysql", case_id), side("dynamodb", case_id)
+    again = None
+    for difference in [*record["differences"], *record["accepted"], *record["noise"]]:
+        step = _step_of(difference)
+        first["observation"][step]["value"] = difference["baseline"]
+        other["observation"][step]["value"] = difference["candidate"]
+    if first["observation"] != other["observation"]:
+        again = json.loads(json.dumps(first))
+        for difference in record["noise"]:
+            again["observation"][_step_of(difference)]["value"] = difference["candidate"]
+    if status == "error":
+        other["error"] = str(record["error"]).splitlines()[0]
+    record |= {"baseline": first, "candidate": other, "baseline_again": again}
+    return record
 
 
 def diff(
@@ -107,7 +128,7 @@ def report_of(cases: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
         "run": {"tier": "unit", "target": "shop", "baseline": "mysql", "candidate": "dynamodb"},
         "summary": {"cases": len(cases)}
         | {s: sum(c["status"] == s for c in cases) for s in statuses},
-        "methods": [{"method": m, "cases": sum(m in c["covers"] for c in cases)} for m in methods],
+        "methods": method_rows(methods, cases),
         "baseline_check": {"file": "x", "drift": [], "missing": [], "unused": [], "updated": False},
         "ledger": {"file": "x", "entries": 0, "used": [], "expired": [], "stale": []},
         "cases": sorted(cases, key=lambda c: str(c["id"])),
@@ -120,7 +141,6 @@ def clean_cases() -> list[dict[str, Any]]:
         case("users.create:makes-a-user"),
         case("users.get_by_email:finds-a-user", "noise", noise=[diff()]),
         accepted_case(),
-        case("users.list:pages", "not_run"),
     ]
 
 
@@ -215,7 +235,7 @@ def problem(verdict: gate.Verdict, text: str) -> gate.Finding:
 # -- passing -------------------------------------------------------------------------------
 
 
-def test_a_clean_run_passes_and_shows_noise_accepted_and_not_run(
+def test_a_clean_run_passes_and_shows_noise_and_accepted(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project.write()
@@ -223,18 +243,18 @@ def test_a_clean_run_passes_and_shows_noise_accepted_and_not_run(
     out = capsys.readouterr().out
     assert out.startswith("parity gate: PASS (exit 0) — unit tier, mysql vs dynamodb\n")
     assert (
-        "4 cases: 1 match, 0 mismatches, 1 noisy case, 1 accepted case, 0 errors, 1 case not run"
+        "3 cases: 1 match, 0 mismatches, 1 noisy case, 1 accepted case, 0 errors, 0 cases not run"
         in out
     )
     assert "0 problems\n" in out
-    assert "1 case not run" in out and "users.list:pages" in out
 
 
 def test_the_markdown_summary_is_written_with_a_table_and_problem_bullets(
     project: Project,
 ) -> None:
-    project.write([*clean_cases(), case("users.create:x", "mismatch", differences=[diff()])])
-    assert project.cli() == 1
+    mismatch = case("users.create:x", "mismatch", differences=[diff()])
+    project.write([*clean_cases(), mismatch, case("users.list:pages", "not_run")])
+    assert project.cli("--allow-partial") == 1
     markdown = project.summary.read_text()
     assert markdown.startswith("## Parity gate (unit tier): failed (exit 1)")
     assert "| status | cases |" in markdown and "| mismatch | 1 |" in markdown
@@ -320,7 +340,9 @@ def test_a_report_of_another_kind_fails_closed(
 
 def test_a_report_with_a_bad_case_list_fails_closed(project: Project) -> None:
     project.write(cases=[case("users.create:x", "exploded")])
-    assert "expected 'cases'" in problem(project.verdict(), "cannot be trusted").message
+    message = problem(project.verdict(), "cannot be trusted").message
+    assert "does not follow the compatibility schema" in message
+    assert "$.cases[0].status: 'exploded' is not one of ['match', 'mismatch'," in message
 
 
 def test_an_incomplete_run_fails_and_says_why(
@@ -400,7 +422,7 @@ def test_a_case_lost_from_the_report_fails(project: Project) -> None:
 
 def test_a_method_with_no_case_fails(project: Project) -> None:
     report = project.write()
-    report["methods"].append({"method": "users.delete", "cases": 0})
+    report["methods"].append(method_rows(["users.delete"], [])[0])
     project.report.write_text(json.dumps(report))
     assert problem(project.verdict(), "lost coverage: 1 method").subjects == ("users.delete",)
 
