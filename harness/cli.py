@@ -4,10 +4,16 @@
 (the project's ``suites/<tier>/test_contract_<tier>.py``) on its backend pair and exits
 with pytest's status; an empty run (no tests) exits 5 and says so.
 
-``parity gate --report reports/<tier>/compatibility.json [--baseline ...] [--ledger ...]
-[--summary PATH.md] [--today YYYY-MM-DD] [--allow-missing-baseline]`` decides whether a
-run passes (see ``harness.gate`` and ``docs/gate.md``): 0 pass, 1 incompatibility, 2 the
-run or a file cannot be trusted, 3 usage error.
+``parity gate --report reports/<tier>/compatibility.json [--report SHARD.json ...]
+[--baseline ...] [--ledger ...] [--summary PATH.md] [--today YYYY-MM-DD]
+[--allow-missing-baseline] [--allow-partial]`` decides whether a run passes (see
+``harness.gate`` and ``docs/gate.md``): 0 pass, 1 incompatibility, 2 the run or a file
+cannot be trusted, 3 usage error. Several ``--report``s are the shards of one run.
+
+``parity merge --report SHARD.json --report SHARD.json ... [--out DIR]`` combines the
+reports of a sharded run (``--parity-shard K/N``) into one report, HTML and JUnit file:
+0 written, 2 the shards do not add up (one missing, one given twice, a case run twice or
+by none), 3 usage error.
 
 ``parity init [DIR] [--target-module NAME] [--force]`` writes a working Parity skeleton
 into an existing project (``harness.scaffold``, ``docs/adopt.md``): exit 0 when it is
@@ -29,12 +35,19 @@ import pytest
 from harness import gate
 
 TIERS = ("unit", "integration")
+USAGE = gate.USAGE
+"""Every usage error of every command exits 3 (2 means "cannot be trusted")."""
+
+EPILOG = """\
+exit codes of parity gate and parity merge: 0 pass / written, 1 an incompatibility,
+2 the run or a file cannot be trusted, 3 usage error. parity run exits with pytest's
+status (5: no tests ran). See docs/gate.md."""
 
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors exit with ``usage_status``."""
 
-    def __init__(self, *args: Any, usage_status: int = 2, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, usage_status: int = USAGE, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.usage_status = usage_status
 
@@ -50,15 +63,47 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date like 2027-03-31, got {text!r}") from None
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("parity")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="parity", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    run = commands.add_parser("run", help="run a tier's contract suite")
-    run.add_argument("--tier", choices=TIERS, default="integration")
+    parser = _Parser(
+        prog="parity",
+        description="Parity proves a data access layer behaves the same on two backends "
+        "(MySQL and DynamoDB): run a tier's contract suite, gate its report in CI, merge "
+        "the reports of a sharded run, or set a project up.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"parity {_version()}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, metavar="COMMAND"
+    )
+    run = commands.add_parser(
+        "run",
+        help="run a tier's contract suite on its backend pair and write its reports",
+        description="Run a tier's contract suite (SUITES/<tier>/test_contract_<tier>.py) on "
+        "its backend pair and write reports/<tier>/. Every option parity run does not know "
+        "goes to pytest (-k, -x, -n 2, --parity-shard 1/2, --parity-candidate ...).",
+        epilog="exits with pytest's status; 5 when no test ran; 3 on a usage error",
+    )
+    run.add_argument(
+        "--tier",
+        choices=TIERS,
+        default="integration",
+        help="the tier to run (default: integration; the e2e tier runs through tox -e e2e)",
+    )
     run.add_argument(
         "--suites", type=Path, default=Path("suites"), help="where the tiers live (./suites)"
     )
     _add_gate(commands)
+    _add_merge(commands)
     _add_init(commands)
     return parser
 
@@ -104,9 +149,22 @@ def _add_gate(commands: Any) -> None:
     check = commands.add_parser(
         "gate",
         help="decide from a compatibility report whether the run passes (CI)",
-        usage_status=gate.USAGE,
+        description="Decide from a compatibility report whether the run passes: the gate "
+        "re-derives every case's verdict from the evidence in the report, checks drift "
+        "against the committed baseline and accepted differences against the ledger, and "
+        "writes a Markdown summary (also to $GITHUB_STEP_SUMMARY).",
+        epilog="exit codes: 0 pass; 1 an incompatibility (mismatch, error, drift, lost "
+        "coverage, ledger problems); 2 the run or a file cannot be trusted (missing, corrupt "
+        "or tampered report, evidence that contradicts a verdict, incomplete or partial run, "
+        "missing or duplicated shard); 3 usage error. See docs/gate.md.",
     )
-    check.add_argument("--report", type=Path, required=True, help="compatibility.json")
+    check.add_argument(
+        "--report",
+        type=Path,
+        action="append",
+        required=True,
+        help="compatibility.json; give it once per shard to gate a sharded run as one",
+    )
     check.add_argument(
         "--baseline", type=Path, help="committed baseline (reports/baselines/<tier>.json)"
     )
@@ -128,9 +186,59 @@ def _add_gate(commands: Any) -> None:
     )
 
 
+def _add_merge(commands: Any) -> None:
+    merge = commands.add_parser(
+        "merge",
+        help="combine the reports of a sharded run into one report, HTML and JUnit",
+        description="Combine the compatibility reports of the N shards of one run "
+        "(--parity-shard K/N) into one report, HTML and JUnit file. Refuses (exit 2) when "
+        "a shard is missing or given twice, or a case was run by two shards or by none.",
+        epilog="exit codes: 0 written; 2 the shards do not add up or a report cannot be "
+        "trusted; 3 usage error. Gate the merged report with parity gate --report.",
+    )
+    merge.add_argument(
+        "--report", type=Path, action="append", required=True, help="a shard's compatibility.json"
+    )
+    merge.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="where to write compatibility.json, .html and parity-junit.xml "
+        "(default: reports/<tier>)",
+    )
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from harness.report.files import write_report_files
+    from harness.report.merge import MergeError, merge_reports
+
+    try:
+        shards = [(path, gate.load_report(path)) for path in args.report]
+        merged = merge_reports(shards)
+    except gate.Untrusted as error:
+        print(f"parity merge: cannot be trusted: {error}", file=sys.stderr)
+        return gate.UNTRUSTED
+    except MergeError as error:
+        print(f"parity merge: {error}", file=sys.stderr)
+        for subject in error.subjects:
+            print(f"  {subject}", file=sys.stderr)
+        return gate.UNTRUSTED
+    folder = args.out or Path("reports") / str(merged["run"]["tier"])
+    written = write_report_files(folder, merged)
+    for file in written.files:
+        print(f"parity merge: wrote {file.path} ({file.size:,} bytes)")
+    for failure in written.failures:
+        print(f"parity merge: {failure}", file=sys.stderr)
+    counts = gate.counts_line(gate.count_statuses(merged["cases"]))
+    print(f"parity merge: {len(shards)} shards, {counts}")
+    return gate.UNTRUSTED if written.failures else gate.PASS
+
+
 def _gate(args: argparse.Namespace) -> int:
+    first, *others = args.report
     options = gate.Options(
-        report=args.report,
+        report=first,
+        shard_reports=tuple(others),
         baseline=args.baseline,
         ledger=args.ledger,
         summary=args.summary,
@@ -148,21 +256,18 @@ def _gate(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse arguments, run, return the exit status."""
     args, passthrough = _parser().parse_known_args(argv)
+    if args.command != "run" and passthrough:
+        print(
+            f"parity {args.command}: error: unrecognized arguments: {' '.join(passthrough)} "
+            f"(see parity {args.command} --help)",
+            file=sys.stderr,
+        )
+        return USAGE
     if args.command == "gate":
-        if passthrough:
-            print(
-                f"parity gate: error: unrecognized arguments: {' '.join(passthrough)}",
-                file=sys.stderr,
-            )
-            return gate.USAGE
         return _gate(args)
+    if args.command == "merge":
+        return _merge(args)
     if args.command == "init":
-        if passthrough:
-            print(
-                f"parity init: error: unrecognized arguments: {' '.join(passthrough)}",
-                file=sys.stderr,
-            )
-            return 2
         return _init(args)
     module = args.suites / args.tier / f"test_contract_{args.tier}.py"
     if not module.is_file():
@@ -171,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "run from the project root or pass --suites",
             file=sys.stderr,
         )
-        return 2
+        return USAGE
     return int(pytest.main(["-m", args.tier, str(module), *passthrough]))
 
 

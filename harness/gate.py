@@ -30,6 +30,7 @@ from harness.json_position import json_error_at
 from harness.report.baseline import BaselineError, blamed_on_drift, digest, load_baseline
 from harness.report.evidence import disagreements, method_rows
 from harness.report.ledger import Entry, Ledger, LedgerError, load_ledger
+from harness.report.merge import MergeError, merge_reports
 from harness.report.schema import SchemaError, check_schema
 from harness.report.serialise import SCHEMA
 from harness.report.wording import plural as plural  # re-exported: tests use gate.plural
@@ -69,6 +70,8 @@ class Options:
     today: date = field(default_factory=date.today)
     allow_missing_baseline: bool = False
     allow_partial: bool = False
+    shard_reports: tuple[Path, ...] = ()
+    """More reports, of the other shards of the same run: merged with ``report``."""
 
 
 @dataclass
@@ -80,6 +83,8 @@ class Verdict:
     run: Mapping[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    """The shard reports the verdict is on, when there were several."""
 
     @property
     def status(self) -> int:
@@ -144,11 +149,20 @@ def load_report(path: Path) -> dict[str, Any]:
 def evaluate(options: Options) -> Verdict:
     """Read the report, baseline and ledger, and decide."""
     verdict = Verdict(options.report)
+    paths = [options.report, *options.shard_reports]
     try:
-        report = load_report(options.report)
+        loaded = [(path, load_report(path)) for path in paths]
     except Untrusted as error:
         verdict.add(UNTRUSTED, f"the report cannot be trusted: {error}")
         return verdict
+    report = loaded[0][1]
+    if len(loaded) > 1:
+        try:
+            report = merge_reports(loaded)
+        except MergeError as error:
+            verdict.add(UNTRUSTED, f"the shard reports cannot be merged: {error}", error.subjects)
+            return verdict
+        verdict.merged = [str(p) for p in paths]
     verdict.tier, verdict.run = report["run"]["tier"], report["run"]
     cases: list[dict[str, Any]] = report["cases"]
     verdict.counts = count_statuses(cases)
@@ -583,6 +597,8 @@ def _headline(verdict: Verdict) -> str:
 def render_text(verdict: Verdict) -> str:
     """The summary printed to stdout."""
     lines = [_headline(verdict), f"report: {verdict.report}"]
+    if verdict.merged:
+        lines[-1] = f"reports: {len(verdict.merged)} shards merged: {', '.join(verdict.merged)}"
     if verdict.counts:
         lines.append(counts_line(verdict.counts))
     problems = verdict.problems

@@ -12,6 +12,8 @@ from harness.report.evidence import STATUSES, method_rows
 from harness.report.ledger import Ledger, apply_ledger
 from harness.report.serialise import SCHEMA
 
+__all__ = ["STATUSES", "build_report"]
+
 
 def build_report(
     *,

@@ -100,11 +100,24 @@ def write_tier_reports(
         today=today,
         committed=reviewed,
     )
-    folder = reports_dir / tier
+    written = write_report_files(reports_dir / tier, report, baseline=this_run)
+    return TierReports(report, written.files, written.failures)
+
+
+def write_report_files(
+    folder: Path, report: Mapping[str, Any], *, baseline: Mapping[str, Any] | None = None
+) -> TierReports:
+    """Write ``compatibility.json`` (first: the gate needs it), then this run's
+    ``baseline.json`` (when given), the HTML and the JUnit file into ``folder``.
+
+    A renderer that fails costs only its own file (listed in ``failures``).
+    """
     files = [_timed(folder / "compatibility.json", lambda: json.dumps(report, ensure_ascii=False))]
     failures = []
-    secondary: list[tuple[str, Callable[[], str]]] = [
-        ("baseline.json", lambda: json.dumps(this_run, indent=1, sort_keys=True)),
+    secondary: list[tuple[str, Callable[[], str]]] = []
+    if baseline is not None:
+        secondary.append(("baseline.json", lambda: json.dumps(baseline, indent=1, sort_keys=True)))
+    secondary += [
         ("compatibility.html", lambda: _html(report)),
         ("parity-junit.xml", lambda: _junit(report)),
     ]
@@ -113,7 +126,7 @@ def write_tier_reports(
             files.append(_timed(folder / name, render))
         except Exception as error:  # one broken renderer must not cost the other files
             failures.append(f"{folder / name}: not written ({type(error).__name__}: {error})")
-    return TierReports(report, tuple(files), tuple(failures))
+    return TierReports(dict(report), tuple(files), tuple(failures))
 
 
 def _timed(path: Path, render: Callable[[], str]) -> WrittenFile:
