@@ -1,21 +1,28 @@
 """A compatibility report as JUnit XML: one testcase per contract case, for CI systems.
 
 ``render_junit(report)`` gives a ``<testsuites>`` document with one ``<testsuite>`` for the
-report's tier. Each case is a ``<testcase>`` (classname: the repository, name: the case id):
+report's tier, valid against the common JUnit schema (Jenkins' ``junit-10.xsd``, vendored
+in suites/unit/harness/data/). Each case is a ``<testcase>`` whose classname is the method
+the case is about (its first covered method, ``users.create``: CI views group a
+repository's cases by method) and whose name is the case id:
 
-- ``mismatch``: a ``<failure>`` whose text labels every difference,
+- ``mismatch``: a ``<failure>`` whose message gives the blamed method and the first
+  difference, and whose text labels every difference,
   ``path: baseline (mysql) = X / candidate (dynamodb) = Y``;
 - ``error``: an ``<error>`` with the reason the case could not be compared;
-- ``not_run``: ``<skipped message="not run">``;
+- ``not_run``: ``<skipped>`` with the reason (not selected, or the run did not finish);
 - ``accepted`` / ``noise``: passed, with notes (ledger entry, noisy paths) in ``<system-out>``.
 
-An incomplete run adds a ``run is complete`` testcase with an ``<error>``, so a crashed run
-is never all green. Every string is cleaned of characters XML 1.0 cannot hold.
+The schema has no ``file``/``line`` on a testcase, so every testcase's ``<system-out>``
+starts with the case's covered methods and its source (``source: path:line``). An
+incomplete run adds a ``run is complete`` testcase with an ``<error>``, so a crashed run is
+never all green. Every string is cleaned of characters XML 1.0 cannot hold.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
@@ -39,7 +46,7 @@ def render_junit(report: Mapping[str, Any]) -> str:
     tier = str(run.get("tier") or "unknown")
     suite = _suite(report, run, tier)
     root = ET.Element("testsuites", {"name": "parity"})
-    for name in ("tests", "failures", "errors", "skipped", "time"):
+    for name in ("tests", "failures", "errors", "time"):  # junit-10: no "skipped" here
         root.set(name, suite.get(name, "0"))
     root.append(suite)
     ET.indent(root)
@@ -59,8 +66,9 @@ def _suite(report: Mapping[str, Any], run: Mapping[str, Any], tier: str) -> ET.E
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     seconds = 0.0
     backends = (str(run.get("baseline") or "baseline"), str(run.get("candidate") or "candidate"))
+    complete_note = "" if complete else "the run did not finish (see the 'run is complete' test)"
     for case in _cases(report):
-        element, kind, case_seconds = _testcase(case, backends)
+        element, kind, case_seconds = _testcase(case, backends, complete_note)
         suite.append(element)
         counts["tests"] += 1
         if kind:
@@ -94,26 +102,27 @@ def _cases(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [c for c in cases if isinstance(c, Mapping)]
 
 
-def _testcase(case: Mapping[str, Any], backends: tuple[str, str]) -> tuple[ET.Element, str, float]:
-    """A case's testcase, which counter it adds to ("" for a pass), and its seconds."""
+def _testcase(
+    case: Mapping[str, Any], backends: tuple[str, str], unfinished: str = ""
+) -> tuple[ET.Element, str, float]:
+    """A case's testcase, which counter it adds to ("" for a pass), and its seconds.
+
+    ``unfinished`` says why the run did not finish ("" when it did): a not-run case's reason.
+    """
     case_id = str(case.get("id", "?"))
     seconds = _seconds(case)
     element = ET.Element(
         "testcase",
-        {"classname": xml_text(repository(case)), "name": xml_text(case_id)},
+        {"classname": xml_text(_method_of(case)), "name": xml_text(case_id)},
     )
     element.set("time", f"{seconds:.3f}")
-    file, _, line = str(case.get("source") or "").rpartition(":")
-    if file and line.isdigit():
-        element.set("file", xml_text(file))
-        element.set("line", line)
     status = case.get("status")
     kind = ""
     labelled = _labelled_backends(case, backends)
     if status == "mismatch":
         differences = _diffs(case.get("differences"))
         failure = ET.SubElement(element, "failure", {"type": "mismatch"})
-        failure.set("message", _short(_mismatch_message(differences, labelled)))
+        failure.set("message", _short(_mismatch_message(case, differences, labelled)))
         failure.text = xml_text(_mismatch_text(case, differences, labelled))
         kind = "failures"
     elif status == "error":
@@ -123,34 +132,39 @@ def _testcase(case: Mapping[str, Any], backends: tuple[str, str]) -> tuple[ET.El
         error.text = xml_text(_error_text(case, reason, labelled))
         kind = "errors"
     elif status == "not_run":
-        ET.SubElement(element, "skipped", {"message": "not run"})
+        reason = f"not run: {unfinished or 'not selected in this run (-k, -m or a path)'}"
+        skipped = ET.SubElement(element, "skipped", {"type": "not_run"})
+        skipped.set("message", _short(reason))
         kind = "skipped"
     elif status not in ("match", "noise", "accepted"):
         error = ET.SubElement(element, "error", {"type": "unknown status"})
         error.set("message", _short(f"unknown status {status!r}"))
         kind = "errors"
-    notes = _notes(case, labelled)
-    if notes:
-        ET.SubElement(element, "system-out").text = xml_text(notes)
+    ET.SubElement(element, "system-out").text = xml_text(
+        "\n".join([*_identity(case), *_notes(case, labelled)])
+    )
     return element, kind, seconds
 
 
-def repository(case: Mapping[str, Any]) -> str:
-    """The repository a case is about: ``users`` for ``users.create:...``."""
+def _method_of(case: Mapping[str, Any]) -> str:
+    """The method a case is about: its first covered method (``users.create``), else its
+    id's group (``users.create`` for ``users.create:...``)."""
     covers = case.get("covers")
     method = str(covers[0]) if isinstance(covers, list) and covers else str(case.get("id", ""))
-    return method.split(":", 1)[0].split(".", 1)[0] or "parity"
+    return method.split(":", 1)[0] or "parity"
 
 
 def _seconds(case: Mapping[str, Any]) -> float:
+    """The case's seconds: never negative or NaN (the schema's time is digits only)."""
     total = 0.0
     for value in (
         case.get("compare_seconds"),
         _mapping(case.get("baseline")).get("seconds"),
         _mapping(case.get("candidate")).get("seconds"),
     ):
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            total += float(value)
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) else 0
+        if math.isfinite(number) and number > 0:
+            total += float(number)
     return total
 
 
@@ -160,21 +174,40 @@ def _labelled_backends(case: Mapping[str, Any], backends: tuple[str, str]) -> tu
     return f"baseline ({base})", f"candidate ({cand})"
 
 
-def _mismatch_message(differences: Sequence[Mapping[str, Any]], labelled: tuple[str, str]) -> str:
-    paths = ", ".join(str(d.get("path", "?")) for d in differences[:5])
-    more = f" and {len(differences) - 5} more" if len(differences) > 5 else ""
+def _mismatch_message(
+    case: Mapping[str, Any], differences: Sequence[Mapping[str, Any]], labelled: tuple[str, str]
+) -> str:
+    """Who is blamed, how many differences, and the first one (blame first: it survives the
+    message being cut short)."""
     noun = "difference" if len(differences) == 1 else "differences"
-    return f"{len(differences)} {noun} between {labelled[0]} and {labelled[1]}: {paths}{more}"
+    head = f"{_blamed(case, labelled)}; {len(differences)} {noun}"
+    if not differences:
+        return f"{head} (the report lists none)"
+    return f"{head}, first: {_diff_text(case, differences[0], labelled)}"
+
+
+def _blamed(case: Mapping[str, Any], labelled: tuple[str, str]) -> str:
+    """The method a mismatch is blamed on (the first suspect: the first differing call)."""
+    if case.get("blame") == "baseline-drift":
+        return f"baseline drift: the {labelled[0]} changed since the committed baseline"
+    suspects = case.get("suspects")
+    if isinstance(suspects, list) and suspects:
+        return f"blamed on {suspects[0]}"
+    return "no method blamed"
 
 
 def _mismatch_text(
     case: Mapping[str, Any], differences: Sequence[Mapping[str, Any]], labelled: tuple[str, str]
 ) -> str:
-    lines = [_describe(case)]
+    noun = "difference" if len(differences) == 1 else "differences"
+    lines = [_describe(case), _blamed(case, labelled)]
+    lines.append(f"{len(differences)} {noun} between {labelled[0]} and {labelled[1]}:")
     lines += [_diff_text(case, d, labelled) for d in differences]
     if not differences:
         lines.append("(the report lists no differences)")
-    lines += _suspects(case)
+    suspects = case.get("suspects")
+    if isinstance(suspects, list) and len(suspects) > 1:
+        lines.append("then look at: " + ", ".join(str(s) for s in suspects[1:]))
     return "\n".join(lines)
 
 
@@ -188,7 +221,7 @@ def _error_text(case: Mapping[str, Any], reason: str, labelled: tuple[str, str])
     return "\n".join(lines)
 
 
-def _notes(case: Mapping[str, Any], labelled: tuple[str, str]) -> str:
+def _notes(case: Mapping[str, Any], labelled: tuple[str, str]) -> list[str]:
     lines: list[str] = []
     for diff in _diffs(case.get("accepted")):
         entry = _mapping(diff.get("ledger"))
@@ -202,7 +235,17 @@ def _notes(case: Mapping[str, Any], labelled: tuple[str, str]) -> str:
     if noise:
         lines.append("noise (differed between two baseline runs, not counted):")
         lines += ["  " + _diff_text(case, d, labelled) for d in noise]
-    return "\n".join(lines)
+    return lines
+
+
+def _identity(case: Mapping[str, Any]) -> list[str]:
+    """What the schema gives no attribute for: the case's methods and source."""
+    covers = case.get("covers")
+    methods = ", ".join(str(m) for m in covers) if isinstance(covers, list) and covers else "?"
+    lines = [str(case.get("description") or "(no description)"), f"covers: {methods}"]
+    if case.get("source"):
+        lines.append(f"source: {case['source']}")
+    return lines
 
 
 def _describe(case: Mapping[str, Any]) -> str:

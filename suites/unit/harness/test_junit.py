@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import pytest
+import xmlschema
 
 from harness.report.junit import render_junit, xml_text
 
 pytestmark = pytest.mark.unit
+
+JUNIT_XSD = Path(__file__).parent / "data" / "junit-10.xsd"
+"""Jenkins' junit-10.xsd (xunit-plugin; see the file's header for where it came from)."""
+
+AWKWARD = 'a\x00b\x1b[31m<tag attr="x">&amp;]]></tag>\ud800\ufffe\x0c\'\x7f Ä ñ 😀 名前'
+"""Control characters, a CDATA end, markup, a lone surrogate, non-ASCII."""
 
 
 def side(backend: str, labels: list[str] | None = None) -> dict[str, Any]:
@@ -90,11 +98,29 @@ def test_one_suite_per_tier_and_one_testcase_per_case() -> None:
     assert suite.get("skipped") == "1"
     assert root.get("tests") == "5"
     first = find_case(root, "users.create:a")
-    assert first.get("classname") == "users"
-    assert (first.get("file"), first.get("line")) == ("suites/contract/cases_users.py", "42")
+    assert first.get("classname") == "users.create"
     assert first.get("time") == "1.250"
-    assert list(first) == []
-    assert find_case(root, "orders.place:b").get("classname") == "orders"
+    assert [child.tag for child in first] == ["system-out"]
+    assert find_case(root, "orders.place:b").get("classname") == "orders.place"
+
+
+def test_the_source_and_covered_methods_are_in_system_out_not_attributes() -> None:
+    several = case(
+        "orders.update_status:moves", "match", covers=["orders.update_status", "orders.cancel"]
+    )
+    element = find_case(parse([several]), "orders.update_status:moves")
+    assert element.get("file") is None and element.get("line") is None
+    assert element.get("classname") == "orders.update_status"
+    assert (element.findtext("system-out") or "").splitlines() == [
+        "does a thing",
+        "covers: orders.update_status, orders.cancel",
+        "source: suites/contract/cases_users.py:42",
+    ]
+
+
+def test_a_case_without_covered_methods_is_classed_by_its_id_group() -> None:
+    element = find_case(parse([case("users.get:g", "match", covers=[])]), "users.get:g")
+    assert element.get("classname") == "users.get"
 
 
 def test_a_mismatch_is_a_failure_with_a_labelled_diff() -> None:
@@ -103,16 +129,57 @@ def test_a_mismatch_is_a_failure_with_a_labelled_diff() -> None:
     failure = find_case(root, "users.get:m").find("failure")
     assert failure is not None
     assert failure.get("message") == (
-        "2 differences between baseline (mysql) and candidate (dynamodb): "
-        "[2].value.email, [1].value"
+        "blamed on users.get; 2 differences, first: "
+        '[2].value.email: baseline (mysql) = "a@x" / candidate (dynamodb) = "A@x"'
+        " [changed; step users.get(id=1)]"
     )
     text = failure.text or ""
+    assert text.splitlines()[:3] == [
+        "does a thing (suites/contract/cases_users.py:42)",
+        "blamed on users.get",
+        "2 differences between baseline (mysql) and candidate (dynamodb):",
+    ]
     assert (
         '[2].value.email: baseline (mysql) = "a@x" / candidate (dynamodb) = "A@x"'
         "  [changed; step users.get(id=1)]"
     ) in text
     assert "[1].value: baseline (mysql) = (absent) / candidate (dynamodb) = 3" in text
-    assert "where to look: users.get" in text
+
+
+def test_a_mismatch_names_the_other_suspects_after_the_blamed_method() -> None:
+    suspected = case(
+        "users.get:s",
+        "mismatch",
+        suspects=["users.get", "users.create"],
+        differences=[diff("[2].value", 1, 2)],
+    )
+    text = find_case(parse([suspected]), "users.get:s").findtext("failure") or ""
+    assert text.splitlines()[1] == "blamed on users.get"
+    assert text.splitlines()[-1] == "then look at: users.create"
+
+
+def test_a_mismatch_from_baseline_drift_says_so_instead_of_blaming_a_method() -> None:
+    drifted = case(
+        "users.get:b",
+        "mismatch",
+        blame="baseline-drift",
+        suspects=["baseline:mysql"],
+        differences=[diff("[1].value", 1, 2)],
+    )
+    failure = find_case(parse([drifted]), "users.get:b").find("failure")
+    assert failure is not None
+    assert (failure.get("message") or "").startswith(
+        "baseline drift: the baseline (mysql) changed since the committed baseline; 1 difference,"
+    )
+
+
+def test_a_mismatch_message_keeps_the_blame_when_the_first_difference_is_long() -> None:
+    long = case("users.get:l", "mismatch", differences=[diff("[1]", "x" * 5000, "y")])
+    message = find_case(parse([long]), "users.get:l").find("failure")
+    assert message is not None
+    text = message.get("message") or ""
+    assert text.startswith("blamed on users.get; 1 difference, first: [1]: baseline (mysql) = ")
+    assert len(text) == 300 and text.endswith("…")
 
 
 def test_an_error_is_an_error_with_its_reason() -> None:
@@ -125,10 +192,19 @@ def test_an_error_is_an_error_with_its_reason() -> None:
     assert "candidate (dynamodb) error: timeout" in (error.text or "")
 
 
-def test_not_run_is_skipped() -> None:
+def test_not_run_is_skipped_as_not_selected_when_the_run_finished() -> None:
     skipped = find_case(parse([case("users.list:d", "not_run")]), "users.list:d").find("skipped")
     assert skipped is not None
-    assert skipped.get("message") == "not run"
+    assert skipped.get("message") == "not run: not selected in this run (-k, -m or a path)"
+
+
+def test_not_run_in_an_unfinished_run_is_skipped_because_the_run_did_not_finish() -> None:
+    root = parse([case("users.list:d", "not_run")], complete=False)
+    skipped = find_case(root, "users.list:d").find("skipped")
+    assert skipped is not None
+    assert skipped.get("message") == (
+        "not run: the run did not finish (see the 'run is complete' test)"
+    )
 
 
 def test_accepted_passes_with_the_ledger_entry_in_system_out() -> None:
@@ -145,6 +221,7 @@ def test_accepted_passes_with_the_ledger_entry_in_system_out() -> None:
     element = find_case(parse([accepted]), "users.get:a")
     assert element.find("failure") is None and element.find("error") is None
     out = element.findtext("system-out") or ""
+    assert out.startswith("does a thing\ncovers: users.get\nsource: ")
     assert (
         "accepted by ledger entry 0 (line 7): case-sensitive — owner a@b, expires 2027-01-01" in out
     )
@@ -154,7 +231,7 @@ def test_accepted_passes_with_the_ledger_entry_in_system_out() -> None:
 def test_noise_passes_with_a_note() -> None:
     noisy = case("users.get:n", "noise", noise=[diff("[1].value", 1, 2)])
     out = find_case(parse([noisy]), "users.get:n").findtext("system-out") or ""
-    assert out.startswith("noise (differed between two baseline runs, not counted):")
+    assert out.splitlines()[3] == "noise (differed between two baseline runs, not counted):"
 
 
 def test_an_incomplete_run_adds_an_erroring_testcase() -> None:
@@ -163,6 +240,8 @@ def test_an_incomplete_run_adds_an_erroring_testcase() -> None:
     assert error is not None
     assert "worker gw0 crashed" in (error.text or "")
     assert root.get("errors") == "1"
+    assert root.get("skipped") is None  # junit-10 has no "skipped" on <testsuites>
+    assert root.findall("testsuite")[0].get("skipped") == "0"
 
 
 def test_hostile_strings_still_give_valid_xml() -> None:
@@ -208,3 +287,66 @@ def test_a_report_with_no_cases_is_still_a_document() -> None:
     root = xml_of(render_junit({}))
     assert root.get("tests") == "1"  # just the "run is complete" error: not complete
     assert root.find("testsuite") is not None
+
+
+def every_status(text: str) -> list[dict[str, Any]]:
+    entry = {"index": 3, "line": 9, "reason": text, "owner": text, "expires": "2027-01-01"}
+    return [
+        case("users.create:match", "match"),
+        case(
+            "users.get:mismatch",
+            "mismatch",
+            description=text,
+            differences=[diff(f"[2].{text}", text, {"k": text}), diff("[1].value", 1, 2)],
+            suspects=[text, "users.create"],
+        ),
+        case("users.get:noise", "noise", noise=[diff("[1].updated_at", text, "y")]),
+        case(
+            "users.get:accepted",
+            "accepted",
+            accepted=[diff("[2].value", text, None) | {"ledger": entry}],
+        ),
+        case("users.get:error", "error", error=f"{text}\nsecond line"),
+        case("users.list:not-run", "not_run", source=f"suites/contract/{text}.py:7"),
+        case(f"users.get:{text}", "weird", covers=[text]),
+        case("users.get:timeless", "match", compare_seconds=float("nan"), baseline={}),
+    ]
+
+
+@pytest.mark.parametrize("complete", [True, False], ids=["complete", "incomplete"])
+def test_every_status_with_awkward_text_is_valid_against_the_junit_10_schema(
+    complete: bool,
+) -> None:
+    schema = xmlschema.XMLSchema(JUNIT_XSD)
+    run = {"tier": AWKWARD, "baseline": AWKWARD, "candidate": "dynamodb", "started_at": AWKWARD}
+    document = report(every_status(AWKWARD), complete=complete, run=run)
+    if not complete:
+        document["incomplete_reasons"] = [AWKWARD]
+    xml = render_junit(document)
+    errors = [str(error) for error in schema.iter_errors(xml)]
+    assert errors == []
+    root = xml_of(xml)
+    statuses = {t.get("name"): [c.tag for c in t] for t in root.iter("testcase")}
+    assert statuses["users.get:mismatch"] == ["failure", "system-out"]
+    assert statuses["users.get:error"] == ["error", "system-out"]
+    assert statuses["users.list:not-run"] == ["skipped", "system-out"]
+    assert "run is complete" in statuses or complete
+
+
+def test_the_awkward_text_survives_as_visible_escapes_and_unicode() -> None:
+    root = xml_of(render_junit(report(every_status(AWKWARD))))
+    failure = find_case(root, "users.get:mismatch").find("failure")
+    assert failure is not None
+    expected = (
+        'a\\u0000b\\u001b[31m<tag attr="x">&amp;]]></tag>\\ud800\\ufffe\\u000c\'\x7f Ä ñ 😀 名前'
+    )
+    assert (failure.text or "").startswith(expected)
+    message = failure.get("message") or ""  # a message is one line: whitespace is collapsed
+    assert message.startswith('blamed on a\\u0000b\\u001b[31m<tag attr="x">&amp;]]></tag>')
+    assert "Ä ñ 😀 名前; 2 differences, first: [2]." in message
+    out = find_case(root, "users.list:not-run").findtext("system-out") or ""
+    assert f"source: suites/contract/{expected}.py:7" in out
+
+
+def test_an_empty_report_is_valid_against_the_junit_10_schema() -> None:
+    assert list(xmlschema.XMLSchema(JUNIT_XSD).iter_errors(render_junit({}))) == []
