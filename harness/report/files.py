@@ -118,7 +118,7 @@ def write_report_files(
     if baseline is not None:
         secondary.append(("baseline.json", lambda: json.dumps(baseline, indent=1, sort_keys=True)))
     secondary += [
-        ("compatibility.html", lambda: _html(report)),
+        ("compatibility.html", lambda: _html(report, folder)),
         ("parity-junit.xml", lambda: _junit(report)),
     ]
     for name, render in secondary:
@@ -135,10 +135,10 @@ def _timed(path: Path, render: Callable[[], str]) -> WrittenFile:
     return WrittenFile(path, size, time.perf_counter() - started)
 
 
-def _html(report: Mapping[str, Any]) -> str:
+def _html(report: Mapping[str, Any], folder: Path) -> str:
     from harness.report.html import render_html
 
-    return render_html(report)
+    return render_html(report, report_dir=folder)
 
 
 def _junit(report: Mapping[str, Any]) -> str:

@@ -5,17 +5,31 @@ Summary, method matrix and the list of cases are rendered here; the detail of ea
 (differences, timings, the two sides' observations side by side) is rendered lazily in the
 browser from one embedded JSON blob, so a report of several megabytes stays fast to open.
 The page needs no network: CSS and JS are inline and it works from ``file://``.
+
+The page opens on what broke (``harness/report/html_broke.py``), lists failures first, and
+links each case to its source relative to the report (or on GitHub when run there; see
+``harness/report/html_links.py``), never by an absolute local path.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
 
 import jinja2
 
+from harness.report.html_broke import (
+    BASELINE_DRIFT,
+    STATUS_ORDER,
+    display_order,
+    found_ids,
+    is_found_program,
+    what_broke,
+)
+from harness.report.html_links import SourceLinks, source_links
 from harness.report.wording import plural
 
 STATUSES = ("match", "mismatch", "noise", "accepted", "error", "not_run")
@@ -31,27 +45,41 @@ STATUS_LABELS = {
 _SIDE_KEYS_DROPPED = frozenset({"raw"})
 
 
-def render_html(report: Mapping[str, Any], *, source_root: Path | None = None) -> str:
+def render_html(
+    report: Mapping[str, Any],
+    *,
+    source_root: Path | None = None,
+    report_dir: str | PurePath | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str:
     """The report as one HTML page (inline CSS and JS, no network).
 
-    ``source_root`` is where relative case sources (``suites/contract/x.py:12``) are found,
-    for the links to them; by default the working directory (the project being verified).
+    ``source_root`` is the project's root, where the cases' sources are (default: the working
+    directory, the project being verified); ``report_dir`` is the directory the page is
+    written to, relative to that root (default ``reports/<tier>``), for links to the sources
+    relative to the page. When ``environ`` (default ``os.environ``) has ``GITHUB_SERVER_URL``,
+    ``GITHUB_REPOSITORY`` and ``GITHUB_SHA``, the sources link to that commit on GitHub.
     """
-    root = source_root if source_root is not None else Path.cwd()
     run: Mapping[str, Any] = report.get("run") or {}
+    root = source_root if source_root is not None else Path.cwd()
+    if report_dir is None:
+        report_dir = PurePosixPath("reports") / str(run.get("tier") or "unknown")
+    links = source_links(root, report_dir, os.environ if environ is None else environ)
     cases: Sequence[Mapping[str, Any]] = report.get("cases") or []
     summary: Mapping[str, Any] = report.get("summary") or {}
     counts = {
         s: int(summary.get(s, sum(1 for c in cases if c.get("status") == s))) for s in STATUSES
     }
     total = int(summary.get("cases", len(cases)))
-    rows = [_case_row(i, case) for i, case in enumerate(cases)]
+    order = display_order(cases)
+    found = found_ids(run)
+    rows = [_case_row(i, cases[i], found) for i in order]
     repositories = sorted({r for row in rows for r in row["repositories"]})
     data = {
         "baseline": str(run.get("baseline") or "baseline"),
         "candidate": str(run.get("candidate") or "candidate"),
         "statusLabels": STATUS_LABELS,
-        "cases": [_case_data(case, root) for case in cases],
+        "cases": [_case_data(case, links) for case in cases],
     }
     template = _environment().get_template("compatibility.html.j2")
     return template.render(
@@ -62,8 +90,11 @@ def render_html(report: Mapping[str, Any], *, source_root: Path | None = None) -
         ended=report.get("end") is not None,
         statuses=STATUSES,
         status_labels=STATUS_LABELS,
+        status_order=STATUS_ORDER,
         counts=counts,
         total=total,
+        ran=sum(1 for c in cases if c.get("status") != "not_run"),
+        broke=what_broke(cases, order, run),
         method_groups=_method_groups(report.get("methods") or []),
         baseline_check=report.get("baseline_check") or {},
         ledger=report.get("ledger") or {},
@@ -108,13 +139,16 @@ def _repositories(covers: Iterable[str], case_id: str) -> list[str]:
     return found or [case_id.split(".", 1)[0].split(":", 1)[0]]
 
 
-def _case_row(index: int, case: Mapping[str, Any]) -> dict[str, Any]:
+def _case_row(index: int, case: Mapping[str, Any], found: frozenset[str]) -> dict[str, Any]:
     case_id = str(case.get("id", ""))
     covers = [str(c) for c in case.get("covers") or []]
+    status = str(case.get("status", "error"))
     return {
         "index": index,
         "id": case_id,
-        "status": str(case.get("status", "error")),
+        "status": status,
+        "drift": status == "mismatch" and case.get("blame") == BASELINE_DRIFT,
+        "found_program": is_found_program(case, found),
         "covers": covers,
         "suspects": [str(s) for s in case.get("suspects") or []],
         "repositories": _repositories(covers, case_id),
@@ -122,27 +156,17 @@ def _case_row(index: int, case: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _case_data(case: Mapping[str, Any], root: Path) -> dict[str, Any]:
+def _case_data(case: Mapping[str, Any], links: SourceLinks) -> dict[str, Any]:
     out = {k: v for k, v in case.items() if k not in ("baseline", "candidate")}
     for side in ("baseline", "candidate"):
         value = case.get(side)
         if isinstance(value, Mapping):
             out[side] = {k: v for k, v in value.items() if k not in _SIDE_KEYS_DROPPED}
-    out["source_href"] = _source_href(case.get("source"), root)
+    source = links.source(case.get("source"))
+    if source is not None:  # shown relative to the project's root, never as a local path
+        out["source"] = str(source)
+    out["source_href"] = links.href(case.get("source"))
     return out
-
-
-def _source_href(source: object, root: Path) -> str | None:
-    """A file:// URL for ``path:line`` (the line is not part of a file URL)."""
-    if not isinstance(source, str) or not source:
-        return None
-    path, _, line = source.rpartition(":")
-    if not path or not line.isdigit():
-        path = source
-    file = Path(path)
-    if not file.is_absolute():
-        file = root / file
-    return file.as_uri()
 
 
 def _method_groups(methods: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

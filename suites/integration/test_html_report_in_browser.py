@@ -1,8 +1,11 @@
 """The HTML compatibility report in a real browser (Debian's chromium through Playwright).
 
 Needs the ``playwright`` Python package and ``/usr/bin/chromium`` (``apt-get install
-chromium``; Playwright's own browser downloads are not used). Without chromium the test is
+chromium``; Playwright's own browser downloads are not used). Without chromium the tests are
 skipped, except in CI (``CI`` set), where a missing browser fails.
+
+Accessibility is checked with axe-core, vendored in ``vendor/axe-core/`` (MPL-2.0; see its
+README), injected into the page under test: no serious or critical violation is allowed.
 """
 
 from __future__ import annotations
@@ -27,8 +30,23 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOT = Path(__file__).resolve().parents[2] / "reports" / "screenshots" / "compatibility.png"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "reports" / "screenshots"
+SCREENSHOT = SCREENSHOTS / "compatibility.png"
+WHAT_BROKE_SCREENSHOT = SCREENSHOTS / "what-broke.png"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 STATUSES = ("match", "mismatch", "noise", "accepted", "error", "not_run")
+MISMATCH = "users.get_by_email:keeps-the-case-of-emails"
+# the case list: failures first (mismatch, error, noise, accepted, not run, match), by id
+DISPLAY_ORDER = [
+    MISMATCH,
+    "orders.place:charges-once",
+    "users.list:pages-through-users",
+    "carts.total:rounds-the-total",
+    "categories.path:walks-up",
+    "orders.cancel:refunds",
+    "users.create:refuses-<b>duplicate</b>-emails",
+    "users.get:finds-a-user",
+]
 
 
 def _side(backend: str, observation: list[Any], requests: dict[str, int], s: float) -> Any:
@@ -228,6 +246,44 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+class Opened:
+    """A report open in chromium, and the console errors it logged."""
+
+    def __init__(self, browser: Any, directory: Path, report: dict[str, Any]) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.file = directory / "compatibility.html"
+        # environ={}: relative source links, whatever CI's environment holds
+        self.file.write_text(render_html(report, environ={}), encoding="utf-8")
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        self.problems: list[str] = []
+        self.page.on(
+            "console",
+            lambda m: self.problems.append(f"{m.type}: {m.text}") if m.type == "error" else None,
+        )
+        self.page.on("pageerror", lambda e: self.problems.append(f"pageerror: {e}"))
+        self.page.goto(self.file.as_uri())
+
+
+def _serious_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    assert AXE.is_file(), f"the vendored axe-core is missing: {AXE}"
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}, {len(v['nodes'])} nodes): {v['help']}; "
+        + ", ".join(str(n["target"]) for n in v["nodes"][:5])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def _in_viewport(locator: Any) -> bool:
+    box = locator.bounding_box()
+    height = locator.page.viewport_size["height"]
+    return box is not None and box["y"] + box["height"] > 0 and box["y"] < height
+
+
 def _visible_ids(page: Any) -> list[str]:
     ids: list[str] = page.eval_on_selector_all(
         "tr.case", "rows => rows.filter(r => !r.hidden).map(r => r.dataset.id)"
@@ -238,19 +294,11 @@ def _visible_ids(page: Any) -> list[str]:
 def test_the_report_filters_expands_and_highlights_in_chromium(
     browser: Any, tmp_path: Path
 ) -> None:
-    report = browser_report()
-    file = tmp_path / "compatibility.html"
-    file.write_text(render_html(report), encoding="utf-8")
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    problems: list[str] = []
-    page.on(
-        "console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type == "error" else None
-    )
-    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
-    page.goto(file.as_uri())
+    opened = Opened(browser, tmp_path, browser_report())
+    page, problems = opened.page, opened.problems
 
-    everything = [c["id"] for c in report["cases"]]
-    assert _visible_ids(page) == everything
+    # failures first: mismatch, error, then noise, accepted, not run, then the matches
+    assert _visible_ids(page) == DISPLAY_ORDER
     assert page.text_content("#shown") == "8 cases shown of 8"
     assert "INCOMPLETE" not in page.text_content("body")
 
@@ -264,7 +312,7 @@ def test_the_report_filters_expands_and_highlights_in_chromium(
     # repository
     page.click("#show-all")
     page.select_option("#repository", "orders")
-    assert _visible_ids(page) == ["orders.cancel:refunds", "orders.place:charges-once"]
+    assert _visible_ids(page) == ["orders.place:charges-once", "orders.cancel:refunds"]
     page.uncheck("#filters input[value=not_run]")
     assert _visible_ids(page) == ["orders.place:charges-once"]
 
@@ -297,7 +345,10 @@ def test_the_report_filters_expands_and_highlights_in_chromium(
         '"email": "ann@example.com",',
         '"email": "Ann@Example.com",',
     ]
-    assert detail.locator("a.source").get_attribute("href").endswith("/cases_users.py")
+    # the source, relative to the report in reports/<tier>/ (works in a downloaded artifact)
+    assert (
+        detail.locator("a.source").get_attribute("href") == "../../suites/contract/cases_users.py"
+    )
     # steps that agree are there, closed
     assert detail.locator("details.step:not(.differs)").count() == 2
 
@@ -308,11 +359,13 @@ def test_the_report_filters_expands_and_highlights_in_chromium(
     assert "data-team@example.com" in (accepted.text_content() or "")
     assert accepted.locator(".hl-accepted").count() >= 2
 
-    # noise is shown apart, muted
+    # noise is shown apart, muted (grey text, readable: no opacity)
     page.click("tr.case[data-id='users.list:pages-through-users'] button.toggle")
     noise = page.locator("tr.detail:not([hidden]) .noise-table")
     assert noise.count() == 1
-    assert float(noise.evaluate("n => getComputedStyle(n).opacity")) < 1
+    assert noise.evaluate("n => getComputedStyle(n.querySelector('td')).color") == (
+        "rgb(89, 99, 110)"
+    )
 
     # error: the reason, and no observations to show
     page.click("tr.case[data-id='orders.place:charges-once'] button.toggle")
@@ -336,4 +389,124 @@ def test_the_report_filters_expands_and_highlights_in_chromium(
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000
     assert problems == []
+    page.close()
+
+
+def test_what_broke_lists_the_mismatch_and_its_link_opens_the_case(
+    browser: Any, tmp_path: Path
+) -> None:
+    opened = Opened(browser, tmp_path, browser_report())
+    page = opened.page
+    panel = page.locator("#what-broke")
+    # the first thing under the header, above the run's details and the results
+    assert page.evaluate("document.querySelector('main').firstElementChild.id") == "what-broke"
+    assert _in_viewport(panel)
+    assert (panel.locator("h2").text_content() or "") == "What broke: 2 cases"
+    lines = panel.locator("tbody tr")
+    assert [lines.nth(i).get_attribute("data-id") for i in range(lines.count())] == [
+        MISMATCH,
+        "orders.place:charges-once",
+    ]
+    mismatch = panel.locator(f"tr[data-id='{MISMATCH}']")
+    assert (mismatch.locator(".badge").text_content() or "") == "mismatch"
+    assert (mismatch.locator("td.method").text_content() or "") == "users.get_by_email"
+    first = " ".join((mismatch.locator("td.first").text_content() or "").split())
+    assert first == "[1].value.email changed"
+    call = mismatch.locator("td.call").text_content() or ""
+    assert call == "users.get_by_email({'email': 'Ann@Example.com'})"
+    error = panel.locator("tr[data-id='orders.place:charges-once']")
+    assert "TransactionCanceledException" in (error.locator("td.first").text_content() or "")
+
+    WHAT_BROKE_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(WHAT_BROKE_SCREENSHOT))  # the top of the page, as it opens
+    assert WHAT_BROKE_SCREENSHOT.stat().st_size > 10_000
+
+    # the link opens the case and goes to it, even when the filters had hidden it
+    page.uncheck("#filters input[value=mismatch]")
+    row = page.locator(f"tr.case[data-id='{MISMATCH}']")
+    assert row.is_hidden()
+    mismatch.locator("a.to-case").click()
+    assert row.is_visible()
+    assert row.locator("button.toggle").get_attribute("aria-expanded") == "true"
+    index = row.get_attribute("data-index")
+    detail = page.locator(f"#detail-{index}")
+    assert detail.is_visible()
+    assert detail.locator(".diff-table tr[data-path='[1].value.email']").count() == 1
+    assert _in_viewport(row)
+    assert not _in_viewport(panel)
+    assert page.evaluate("document.activeElement.closest('tr.case').dataset.id") == MISMATCH
+    assert page.evaluate("location.hash") == f"#case-{index}"
+
+    # a link to the case (the page's address with #case-N) opens it too
+    again = browser.new_page(viewport={"width": 1400, "height": 1000})
+    again.goto(f"{opened.file.as_uri()}#case-{index}")
+    assert again.locator(f"#detail-{index}").is_visible()
+    assert _in_viewport(again.locator(f"tr.case[data-id='{MISMATCH}']"))
+    again.close()
+    assert opened.problems == []
+    page.close()
+
+
+def test_a_run_where_nothing_broke_says_so_at_the_top(browser: Any, tmp_path: Path) -> None:
+    report = browser_report()
+    report["cases"] = [c for c in report["cases"] if c["status"] not in ("mismatch", "error")]
+    opened = Opened(browser, tmp_path, report)
+    text = " ".join((opened.page.text_content("#what-broke") or "").split())
+    assert text == (
+        "What broke Nothing broke: no mismatch, error, baseline drift or found program "
+        "in the 4 cases that ran."
+    )
+    assert opened.page.locator("#what-broke a.to-case").count() == 0
+    assert _serious_violations(opened.page) == []
+    assert opened.problems == []
+    opened.page.close()
+
+
+def test_in_an_expanded_case_the_differences_come_first_and_the_timings_last(
+    browser: Any, tmp_path: Path
+) -> None:
+    opened = Opened(browser, tmp_path, browser_report())
+    page = opened.page
+    page.click(f"tr.case[data-id='{MISMATCH}'] button.toggle")
+    box = page.locator("tr.detail:not([hidden]) .case-detail")
+    headings = [h.strip() for h in box.locator("h3").all_text_contents()]
+    assert headings == [
+        "Differences: 1",
+        "Observations side by side",
+        "Requests",
+        "Timings",
+    ]
+    sections = box.evaluate("b => Array.from(b.children).map(c => c.className || c.tagName)")
+    # the description first, then what differs; the timings close the case
+    assert sections[0] == "P" and sections[1] == "diff-table" and sections[-1] == "timings"
+    timings = box.locator(".timings").text_content() or ""
+    assert "calls took" in timings and "comparing took" in timings
+    assert "calls took" not in (box.locator(".requests").text_content() or "")
+
+    # an error case opens on its error, before its (empty) differences
+    page.click("tr.case[data-id='orders.place:charges-once'] button.toggle")
+    index = page.get_attribute("tr.case[data-id='orders.place:charges-once']", "data-index")
+    error = page.locator(f"#detail-{index} .case-detail")
+    assert error.evaluate("b => [b.children[1].className, b.children[2].className]") == [
+        "errors",
+        "diff-table",
+    ]
+    assert opened.problems == []
+    page.close()
+
+
+def test_the_report_has_no_serious_or_critical_accessibility_violations(
+    browser: Any, tmp_path: Path
+) -> None:
+    opened = Opened(browser, tmp_path, browser_report())
+    page = opened.page
+    assert _serious_violations(page) == []
+    # every case open: the value and observation blocks (which scroll) are in the page too
+    page.evaluate("document.querySelectorAll('button.toggle').forEach(b => b.click())")
+    assert page.locator("tr.detail:not([hidden])").count() == 6
+    scrolling = page.locator("pre[tabindex='0'][role=group][aria-label]")
+    assert scrolling.count() > 0
+    assert page.locator("pre.obs:not([tabindex])").count() == 0
+    assert _serious_violations(page) == []
+    assert opened.problems == []
     page.close()

@@ -6,6 +6,7 @@ import html
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -239,10 +240,197 @@ def test_summary_baseline_check_and_ledger() -> None:
     assert 'data-method="users.get"' in page and 'data-repository="carts"' in page
 
 
-def test_case_sources_link_to_files() -> None:
-    page = render_html(small_report())
-    href = _blob(page)["cases"][0]["source_href"]
-    assert href.startswith("file:///") and href.endswith("/suites/contract/cases_users.py")
+def _panel(page: str) -> str:
+    found = re.search(r'<section id="what-broke".*?</section>', page, re.DOTALL)
+    assert found is not None
+    return found.group(0)
+
+
+def _panel_lines(page: str) -> dict[str, str]:
+    """Each "what broke" row as one line of text, by case id."""
+    rows = re.findall(r'<tr data-id="([^"]*)"(.*?)</tr>', _panel(page), re.DOTALL)
+    return {html.unescape(i): _text(row.split(">", 1)[1]) for i, row in rows}
+
+
+def _text(markup: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+
+
+def _listed_ids(page: str) -> list[str]:
+    return [html.unescape(i) for i in re.findall(r'<tr class="case"[^>]*data-id="([^"]*)"', page)]
+
+
+def test_what_broke_lists_each_failing_case_with_its_method_and_first_difference() -> None:
+    page = render_html(small_report(), environ={})
+    lines = _panel_lines(page)
+    assert list(lines) == ["users.get:mismatch", "carts.add:error"]
+    assert lines["users.get:mismatch"] == (
+        "users.get:mismatch mismatch users.get [0].value.email changed (+1 more) users.get()"
+    )
+    assert "the candidate crashed:" in lines["carts.add:error"]
+    assert "What broke: 2 cases" in _panel(page)
+    # the panel is the first thing in the page's main part, above the run and the results
+    assert page.index('id="what-broke"') < page.index('id="run-info"') < page.index('id="cases"')
+
+
+def test_what_broke_links_each_line_to_its_case_in_the_list() -> None:
+    page = render_html(small_report(), environ={})
+    links = re.findall(r'<a class="to-case" href="#(case-\d+)"', _panel(page))
+    assert links == ["case-0", "case-4"]
+    for anchor, case_id in zip(links, ["users.get:mismatch", "carts.add:error"], strict=True):
+        assert re.search(rf'<tr class="case" id="{anchor}"[^>]*data-id="{case_id}"', page)
+
+
+def test_what_broke_names_baseline_drift_and_found_programs() -> None:
+    report = small_report()
+    drifted = report["cases"][0] | {
+        "id": "users.get:drifts",
+        "blame": "baseline-drift",
+        "suspects": ["baseline:mysql"],
+    }
+    found_id = "users.get:users-get-differs-in-a-found-program-3f2a91c0"
+    found = _case(
+        found_id,
+        "mismatch",
+        suspects=["users.get"],
+        differences=[{"path": "[2]", "kind": "only in candidate", "baseline": None}],
+        program={"calls": 3, "calls_before_shrinking": 9, "first_difference": "x"},
+        candidate=_side(
+            "dynamodb",
+            [{"call": c} for c in ("seed:small_shop", "users.create", "users.get")],
+            {},
+        ),
+        baseline=_side("mysql", [], {}),
+    )
+    # a found program the ledger accepted still shows: the run found it
+    listed_only = _case("carts.get:carts-get-differs-in-a-found-program-00aa11bb", "accepted")
+    report["cases"] += [drifted, found, listed_only]
+    report["run"]["exploration"] = {"found": [found_id, listed_only["id"]]}
+    lines = _panel_lines(render_html(report, environ={}))
+    assert lines["users.get:drifts"].startswith("users.get:drifts baseline drift baseline:mysql")
+    # the step's label falls back to the other side's labels when the baseline has none
+    assert lines[found_id] == (
+        f"{found_id} mismatch found program users.get [2] only in candidate users.get()"
+    )
+    assert lines[listed_only["id"]].startswith(f"{listed_only['id']} accepted found program")
+    assert "users.list:noise" not in lines and "users.list:match" not in lines
+
+
+def test_when_nothing_broke_the_panel_says_so_plainly() -> None:
+    report = small_report()
+    report["cases"] = [c for c in report["cases"] if c["status"] not in ("mismatch", "error")]
+    panel = _panel(render_html(report, environ={}))
+    assert "<table" not in panel
+    assert _text(panel) == (
+        "What broke Nothing broke: no mismatch, error, baseline drift or found program "
+        "in the 3 cases that ran."
+    )
+    report["complete"] = False
+    assert "The run is incomplete" in _panel(render_html(report, environ={}))
+
+
+def test_failures_come_first_in_the_case_list_then_by_id_within_each_status() -> None:
+    report = small_report()
+    report["cases"] += [
+        _case("a.first:mismatch", "mismatch"),
+        _case("z.last:error", "error"),
+        _case("a.first:match", "match"),
+        _case("a.first:not-run", "not_run"),
+    ]
+    assert _listed_ids(render_html(report, environ={})) == [
+        "a.first:mismatch",
+        "users.get:mismatch",
+        "carts.add:error",
+        "z.last:error",
+        "users.list:noise",
+        "carts.get:accepted",
+        "a.first:not-run",
+        "orders.place:not-run",
+        "a.first:match",
+        "users.list:match",
+    ]
+    # the page's data keeps the report's order: rows find their case by index
+    assert [c["id"] for c in _blob(render_html(report, environ={}))["cases"]] == [
+        c["id"] for c in report["cases"]
+    ]
+
+
+def test_case_sources_link_relative_to_the_report_directory() -> None:
+    page = render_html(small_report(), environ={})
+    case = _blob(page)["cases"][0]
+    assert case["source_href"] == "../../suites/contract/cases_users.py"
+    assert case["source"] == "suites/contract/cases_users.py:12"
+    elsewhere = render_html(small_report(), environ={}, report_dir="out/html/unit")
+    assert _blob(elsewhere)["cases"][0]["source_href"] == "../../../suites/contract/cases_users.py"
+    beside = render_html(small_report(), environ={}, report_dir=".")
+    assert _blob(beside)["cases"][0]["source_href"] == "suites/contract/cases_users.py"
+
+
+def test_absolute_sources_under_the_project_root_become_relative(tmp_path: Path) -> None:
+    report = small_report()
+    for case in report["cases"]:
+        case["source"] = f"{tmp_path}/suites/contract/cases_users.py:63"
+    report["cases"][1]["source"] = "/somewhere/else/site-packages/cases.py:5"
+    page = render_html(report, source_root=tmp_path, environ={})
+    blob = _blob(page)["cases"]
+    assert blob[0]["source"] == "suites/contract/cases_users.py:63"
+    assert blob[0]["source_href"] == "../../suites/contract/cases_users.py"
+    # outside the project: no link at all, rather than a dead local one
+    assert blob[1]["source_href"] is None
+    # an absolute report directory inside the root is the same directory
+    absolute = render_html(report, source_root=tmp_path, report_dir=tmp_path / "r", environ={})
+    assert _blob(absolute)["cases"][0]["source_href"] == "../suites/contract/cases_users.py"
+
+
+def test_on_github_actions_sources_link_to_the_commit_on_github(tmp_path: Path) -> None:
+    environ = {
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": "acme/parity",
+        "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+    }
+    page = render_html(small_report(), environ=environ)
+    assert _blob(page)["cases"][0]["source_href"] == (
+        "https://github.com/acme/parity/blob/0123456789abcdef0123456789abcdef01234567/"
+        "suites/contract/cases_users.py#L12"
+    )
+    # a project below the checkout's root (GITHUB_WORKSPACE) keeps its folder in the link
+    project = tmp_path / "services" / "shop"
+    inner = render_html(
+        small_report(),
+        source_root=project,
+        environ={**environ, "GITHUB_WORKSPACE": str(tmp_path)},
+    )
+    assert (
+        "/blob/0123456789abcdef0123456789abcdef01234567/services/shop/suites/"
+        in (_blob(inner)["cases"][0]["source_href"])
+    )
+    # one variable missing: relative links, as off GitHub
+    partial = render_html(small_report(), environ={**environ, "GITHUB_SHA": ""})
+    assert _blob(partial)["cases"][0]["source_href"] == "../../suites/contract/cases_users.py"
+
+
+def test_the_page_holds_no_absolute_local_path(tmp_path: Path) -> None:
+    report = small_report()
+    for case in report["cases"]:
+        case["source"] = f"{tmp_path}/suites/contract/cases_users.py:63"
+    for environ in (
+        {},
+        {
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_REPOSITORY": "a/b",
+            "GITHUB_SHA": "abc",
+        },
+    ):
+        page = render_html(report, source_root=tmp_path, environ=environ)
+        assert str(tmp_path) not in page
+        assert "file:" not in page
+        assert not [h for h in _hrefs(page) if h.startswith("/")]
+
+
+def _hrefs(page: str) -> list[str]:
+    found = re.findall(r'href="([^"]*)"', page)
+    found += [str(c["source_href"]) for c in _blob(page)["cases"] if c.get("source_href")]
+    return found
 
 
 def test_wording_is_plural_correct() -> None:
