@@ -38,6 +38,7 @@ from harness.provisioning.isolation import (
     table_prefix,
     worker_id,
 )
+from harness.provisioning.live import announced, live_writer
 from harness.provisioning.mysql import MySQLServer, open_mysql_server
 from harness.provisioning.report import planned_lines, record_many, record_started, started_lines
 
@@ -66,11 +67,14 @@ def _fail(exc: ProvisioningError) -> NoReturn:
     pytest.fail(f"{exc}\n  ({mode}: a missing server is a failure, never a skip)", pytrace=False)
 
 
-def _provision(open_server: Callable[[], _Server]) -> _Server:
-    """Open and start a server, or fail the test (outside the except: no chained noise)."""
+def _provision(config: pytest.Config, open_server: Callable[[], _Server]) -> _Server:
+    """Open and start a server, or fail the test (outside the except: no chained noise).
+
+    At the default verbosity a live line says what is starting and when it is ready."""
     try:
         server = open_server()
-        return server.start()
+        with announced(live_writer(config), server):
+            return server.start()
     except ProvisioningError as exc:
         error = exc
     _fail(error)
@@ -109,7 +113,8 @@ def parity_mysql_server(request: pytest.FixtureRequest) -> Iterator[MySQLServer]
     a local mariadbd/mysqld in a temp dir. Fails (never skips) if none is available.
     """
     server = _provision(
-        lambda: open_mysql_server(choose_mysql(os.environ, docker_status, find_binary))
+        request.config,
+        lambda: open_mysql_server(choose_mysql(os.environ, docker_status, find_binary)),
     )
     _record(request.config, server.describe())
     try:
@@ -137,7 +142,9 @@ def parity_dynamodb_server(request: pytest.FixtureRequest) -> Iterator[DynamoSer
     amazon/dynamodb-local via testcontainers if Docker answers, moto's server on loopback.
     Fails (never skips) if none is available.
     """
-    server = _provision(lambda: open_dynamodb_server(choose_dynamodb(os.environ, docker_status)))
+    server = _provision(
+        request.config, lambda: open_dynamodb_server(choose_dynamodb(os.environ, docker_status))
+    )
     _record(request.config, server.describe())
     try:
         yield server

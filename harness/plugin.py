@@ -8,14 +8,21 @@ registers ``harness.pytest_parity`` (the hooks and the ``parity_*`` fixtures), t
 pytest-xdist registers its machinery only when it is in use.
 
 Options share the ``--parity-`` prefix and are validated by ``type=`` functions raising
-``pytest.UsageError``.
+``pytest.UsageError`` whose message names the option, what was expected and what was seen.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
+
+if TYPE_CHECKING:
+    from harness.shard import Shard
+
+_Value = TypeVar("_Value")
 
 TIERS = ("unit", "integration", "e2e")
 ACTIVE_PLUGIN = "parity-session"
@@ -51,29 +58,51 @@ def _steps(value: str) -> int:
     return number
 
 
+def _shard(value: str) -> Shard:
+    from harness.shard import Shard
+
+    try:
+        return Shard.parse(value)
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+def _named(option: str, check: Callable[[str], _Value]) -> Callable[[str], _Value]:
+    """``check``, with its usage error prefixed by the option's name."""
+
+    def named(value: str) -> _Value:
+        try:
+            return check(value)
+        except pytest.UsageError as error:
+            raise pytest.UsageError(f"{option}: {error}") from None
+
+    named.__name__ = check.__name__.lstrip("_")  # argparse names the type in its own errors
+    return named
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("parity", "Parity: compare a data layer on two backends")
     group.addoption(
         "--parity-baseline",
-        type=_backend_name,
+        type=_named("--parity-baseline", _backend_name),
         default=None,
         help="backend whose behaviour is the reference (default: the tier's, e.g. mysql)",
     )
     group.addoption(
         "--parity-candidate",
-        type=_backend_name,
+        type=_named("--parity-candidate", _backend_name),
         default=None,
         help="backend checked against the baseline (default: the tier's, e.g. dynamodb)",
     )
     group.addoption(
         "--parity-reports",
-        type=_directory,
+        type=_named("--parity-reports", _directory),
         default="reports",
         help="where each tier's reports are written (<dir>/<tier>/; default: reports)",
     )
     group.addoption(
         "--parity-baselines",
-        type=_directory,
+        type=_named("--parity-baselines", _directory),
         default="reports/baselines",
         help="the committed baselines and divergence ledger (default: reports/baselines)",
     )
@@ -85,14 +114,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--parity-programs",
-        type=_count,
+        type=_named("--parity-programs", _count),
         default=None,
         help="generated programs each tier's contract run makes, with a fixed seed "
         "(default: the parity_programs ini key; 0 turns them off)",
     )
     group.addoption(
         "--parity-explore",
-        type=_count,
+        type=_named("--parity-explore", _count),
         default=None,
         metavar="N",
         help="a longer exploration: N generated programs from a fresh random seed "
@@ -100,15 +129,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--parity-seed",
-        type=_count,
+        type=_named("--parity-seed", _count),
         default=None,
         help="the seed of the generated programs (batch k uses seed + k; default 0)",
     )
     group.addoption(
         "--parity-program-steps",
-        type=_steps,
+        type=_named("--parity-program-steps", _steps),
         default=25,
         help="calls per generated program at most (default 25)",
+    )
+    group.addoption(
+        "--parity-shard",
+        type=_named("--parity-shard", _shard),
+        default=None,
+        metavar="K/N",
+        help="run shard K of N of the tier's parity items (cases and program batches), "
+        "shared by the durations in the previous report, else by a hash of each id",
     )
     parser.addini(
         "parity_programs",

@@ -6,7 +6,9 @@ Hooks are thin: they hand off to the ``ParitySession`` kept on ``config`` (harne
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,18 +20,14 @@ from harness.fixtures_servers import *  # noqa: F403
 from harness.fixtures_servers import (
     absorb_worker_output,
     provisioning_header_lines,
-    provisioning_summary_lines,
 )
 from harness.programs.tier import ProgramBatch
-from harness.report.build import STATUSES
-from harness.report.run import (
-    WORKER_KEY,
-    absorb_worker,
-    unique_failures,
-    worker_payload,
-    write_reports,
-)
+from harness.report.run import WORKER_KEY, absorb_worker, worker_payload, write_reports
+from harness.selection import WORKER_KEY as SELECTION_KEY
+from harness.selection import apply_shard, deselect_caller, function_id, parity_unit
 from harness.session import SESSION_KEY, TIERS, BackendSetupFailed, ParitySession
+from harness.shard import Plan, Unit
+from harness.terminal import summary_lines, write
 
 RESULT_KEY = pytest.StashKey[CaseResult]()
 
@@ -81,6 +79,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         budget = parity.budget(tier)
         batches = budget.batch_list() or [ProgramBatch(0, 1, budget.seed, 0, 1)]
         metafunc.parametrize("parity_program_batch", batches, ids=[b.id for b in batches])
+        parity.narrowing.parametrized(
+            function_id(metafunc.definition.parent, metafunc.function.__name__),
+            [Unit(tier or "unknown", "batch", b.id) for b in batches],
+        )
     if "parity_case" not in metafunc.fixturenames:
         return
     parity = metafunc.config.stash.get(SESSION_KEY, None)
@@ -92,6 +94,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     tier = next((t for t in TIERS if metafunc.definition.get_closest_marker(t)), None)
     cases = parity.cases(tier)
     metafunc.parametrize("parity_case", cases, ids=[c.id for c in cases])
+    parity.narrowing.parametrized(
+        function_id(metafunc.definition.parent, metafunc.function.__name__),
+        [Unit(tier or "unknown", "case", c.id) for c in cases],
+    )
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    parity = item.config.stash.get(SESSION_KEY, None)
+    if parity is not None:
+        parity.narrowing.item_collected(item)
 
 
 @pytest.fixture
@@ -213,22 +225,55 @@ def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str]
     ]
 
 
+@pytest.hookimpl(trylast=True)  # after -k, -m, --deselect and --sw have narrowed the run
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """``--parity-shard K/N``: keep this shard's parity items, deselect the others'."""
+    parity = config.stash.get(SESSION_KEY, None)
+    if parity is not None and parity.shard is not None:
+        parity.shard_plan = apply_shard(config, items, parity.narrowing)
+
+
+def pytest_deselected(items: Sequence[pytest.Item]) -> None:
+    """Remember which option deselected parity items (for the report's ``run.selection``)."""
+    parity = items[0].config.stash.get(SESSION_KEY, None) if items else None
+    if parity is not None:
+        parity.narrowing.record(items, deselect_caller())
+
+
+def pytest_report_collectionfinish(
+    config: pytest.Config, start_path: Path, items: Sequence[pytest.Item]
+) -> list[str]:
+    """The shard's header line, after pytest's "collected ..." (not at -q)."""
+    parity = config.stash.get(SESSION_KEY, None)
+    plan = parity.shard_plan if parity is not None else None
+    if plan is None or config.get_verbosity() < 0:
+        return []
+    plan.shown = True
+    return [plan.header()]
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Remember which contract cases were selected per tier (a complete run reports them all)."""
     parity = session.config.stash.get(SESSION_KEY, None)
     if parity is None:
         return
-    for item in session.items:
-        callspec = getattr(item, "callspec", None)
-        case = callspec.params.get("parity_case") if callspec is not None else None
-        batch = callspec.params.get("parity_program_batch") if callspec is not None else None
-        tier = next((t for t in TIERS if item.get_closest_marker(t)), "unknown")
-        if isinstance(case, ContractCase):
-            parity.selected.setdefault(tier, set()).add(case.id)
-        if isinstance(batch, ProgramBatch):
+    parity.narrowing.collection_finished(session.config)
+    if parity.shard_plan is not None:  # a shard with none of a tier's items still reports it
+        for tier in parity.shard_plan.items:
             parity.selected.setdefault(tier, set())
-            if batch.programs > 0:  # the "programs-off" item runs nothing, by design
-                parity.selected_batches.setdefault(tier, set()).add(batch.id)
+    for item in session.items:
+        unit = parity_unit(item)
+        if unit is None:
+            continue
+        parity.selected.setdefault(unit.tier, set())
+        batch = getattr(item, "callspec").params.get("parity_program_batch")  # noqa: B009
+        if unit.kind == "case":
+            parity.selected[unit.tier].add(unit.id)
+        elif isinstance(batch, ProgramBatch) and batch.programs > 0:
+            # the "programs-off" item runs nothing, by design
+            parity.selected_batches.setdefault(unit.tier, set()).add(unit.id)
 
 
 @pytest.hookimpl(trylast=True)
@@ -243,6 +288,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput[WORKER_KEY] = worker_payload(parity)
+        plan = parity.shard_plan.to_json() if parity.shard_plan is not None else None
+        workeroutput[SELECTION_KEY] = json.dumps(
+            {"narrowing": parity.narrowing.to_json(), "plan": plan}
+        )
         return
     parity.written = write_reports(parity, config, exitstatus)
 
@@ -259,60 +308,19 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     parity = node.config.stash.get(SESSION_KEY, None)
     if parity is not None:
         absorb_worker(parity, node, error)
+        selection = getattr(node, "workeroutput", {}).get(SELECTION_KEY)
+        if error is None and selection is not None:
+            data = json.loads(selection)
+            parity.narrowing.absorb(data["narrowing"])
+            if parity.shard_plan is None and data["plan"] is not None:
+                parity.shard_plan = Plan.from_json(data["plan"])
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """Say which servers were used, the method coverage, and explain an empty run."""
-    lines = provisioning_summary_lines()
-    if lines:
-        terminalreporter.write_sep("-", "parity provisioning")
-        for line in lines:
-            terminalreporter.write_line(line)
+    """Say which servers were used, the reports, the method coverage; at -q only the
+    essentials, at -qq only the problems (harness/terminal.py)."""
     parity = config.stash.get(SESSION_KEY, None)
-    if parity is not None and parity.written:
-        terminalreporter.write_sep("-", "parity reports")
-        for tier_reports in parity.written:
-            summary = tier_reports.report["summary"]
-            state = "complete" if tier_reports.report["complete"] else "INCOMPLETE"
-            counts = ", ".join(f"{summary[k]} {k.replace('_', ' ')}" for k in STATUSES)
-            terminalreporter.write_line(
-                f"  {tier_reports.report['run']['tier']}: {state}; {counts}"
-            )
-            for reason in tier_reports.report["incomplete_reasons"]:
-                first_line = str(reason).splitlines()[0] if reason else ""
-                terminalreporter.write_line(f"    incomplete: {first_line}", red=True)
-            for written in tier_reports.files:
-                terminalreporter.write_line(
-                    f"    {written.path} ({written.size:,} bytes, {written.seconds * 1000:.0f} ms)"
-                )
-            for failure in tier_reports.failures:
-                terminalreporter.write_line(f"    {failure}", red=True)
-    if parity is not None and parity.records:
-        for tier in sorted({r["tier"] for r in parity.records}):
-            terminalreporter.write_sep("-", f"parity {tier} coverage (method x cases)")
-            table = parity.coverage_table(tier)
-            for method, count in table:
-                terminalreporter.write_line(f"  {method:<28} {count:>3}")
-            terminalreporter.write_line(
-                f"  {len(parity.cases(tier))} cases over {len(table)} methods"
-            )
-        terminalreporter.write_line(parity.cost_line())
-    if parity is not None and parity.setup_failures:
-        terminalreporter.write_sep("-", "parity backend setup failures")
-        for failure in unique_failures(parity.setup_failures):
-            terminalreporter.write_line(f"  {failure['message']}", red=True)
-            for line in failure["traceback"].splitlines()[-6:]:
-                terminalreporter.write_line(f"    {line}")
-    if parity is not None:
-        explored = parity.exploration_line()
-        if explored:
-            terminalreporter.write_line(explored)
-    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
-        terminalreporter.write_line(
-            "parity: no tests ran: expected the tier's tests to be collected; check the "
-            "path and -m/-k filters (an empty run is a failure)",
-            red=True,
-        )
+    write(terminalreporter, summary_lines(parity, exitstatus, config.get_verbosity()))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

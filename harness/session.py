@@ -18,6 +18,8 @@ from harness.contract.cases import ContractCase, registered_cases
 from harness.contract.runner import CaseResult, SeedCache, run_case
 from harness.programs.tier import BatchOutcome, Budget, ProgramBatch, found_modules, run_batch
 from harness.report.serialise import result_json
+from harness.selection import Narrowing, shard_option
+from harness.shard import Plan, Shard
 from harness.target import BackendFactory, Target, interface_methods, load_target
 
 if TYPE_CHECKING:
@@ -124,6 +126,12 @@ class ParitySession:
     """Where found programs are written as cases, and committed ones loaded from."""
     explorations: list[dict[str, Any]] = field(default_factory=list)
     """What each program batch did (from this process and, on the controller, workers)."""
+    shard: Shard | None = None
+    """``--parity-shard``: which share of the parity items this run is."""
+    shard_plan: Plan | None = None
+    """How the parity items were shared out (this process's, or on the controller a worker's)."""
+    narrowing: Narrowing = field(default_factory=Narrowing)
+    """Which options (``-k``, ``-m``, ``--lf``...) deselected parity items, per tier."""
     _found: dict[int, list[str]] = field(default_factory=dict)
     setup_failures: list[dict[str, Any]] = field(default_factory=list)
     """Backends whose setup raised (from this process and, on the controller, workers)."""
@@ -151,6 +159,7 @@ class ParitySession:
             budget = budget_from(config, tier)
             seed = budget.seed if seed is None else seed  # one fresh seed for the run
             session.budgets[tier] = dataclasses.replace(budget, seed=seed)
+        session.shard = shard_option(config)
         found = str(config.getini("parity_found_dir") or "")
         session.found_dir = Path(config.rootpath, found) if found else None
         for tier in TIERS:
@@ -317,6 +326,12 @@ class ParitySession:
                     f"{str(program['first_difference'])[:500]}"
                 )
         return outcome
+
+    def run_fields(self, tier: str) -> dict[str, Any]:
+        """The report's ``run.shard`` (null for a whole run) and ``run.selection``."""
+        plan = self.shard_plan  # on the controller: from the workers, with their results
+        shard = plan.run_json(tier) if plan is not None else None
+        return {"shard": shard, "selection": self.narrowing.run_json(tier)}
 
     def cost_line(self) -> str:
         """How long the compared cases took, the share spent in the cases' own calls versus

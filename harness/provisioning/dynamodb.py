@@ -53,9 +53,17 @@ class DynamoServer(ProvisionedServer):
             raise RuntimeError(f"{type(self).__name__} is not started")
         return self._endpoint
 
+    @property
+    def label(self) -> str:
+        return f"DynamoDB ({self.kind})"
+
+    @property
+    def where(self) -> str:
+        return self.endpoint.url or f"AWS {self.endpoint.region}"
+
     def describe(self) -> str:
         """One line for the run report: kind, version, address and the reason."""
-        where = self.endpoint.url or f"AWS {self.endpoint.region}"
+        where = self.where
         return (
             f"DynamoDB <- {self.kind}{' ' + self.version if self.version else ''} at {where} "
             f"(ready in {self.ready_seconds:.2f} s) [{self.reason}]"
@@ -68,6 +76,8 @@ class DynamoServer(ProvisionedServer):
 
 class ExternalDynamo(DynamoServer):
     """An endpoint somebody else runs, or real AWS (url None); only checked, never stopped."""
+
+    action = "reaching"
 
     def __init__(self, endpoint: DynamoEndpoint, reason: str, timeout: float = 20.0) -> None:
         super().__init__(reason, endpoint.table_prefix)

@@ -67,6 +67,14 @@ class MySQLServer(ProvisionedServer):
         """host:port of the server."""
         return f"{self.admin.host}:{self.admin.port}"
 
+    @property
+    def label(self) -> str:
+        return f"MySQL ({self.kind})"
+
+    @property
+    def where(self) -> str:
+        return f"{self.address} ({self._details()})"
+
     def describe(self) -> str:
         """One line for the run report: kind, version, address, details and the reason."""
         return (
@@ -88,6 +96,7 @@ class ExternalMySQLServer(MySQLServer):
     """A server somebody else runs (PARITY_MYSQL_URL); only checked, never stopped."""
 
     kind = "external server"
+    action = "reaching"
 
     def __init__(self, endpoint: MySQLEndpoint, reason: str, timeout: float = 20.0) -> None:
         super().__init__(reason)

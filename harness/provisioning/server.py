@@ -10,6 +10,19 @@ from typing import Self
 class ProvisionedServer(ABC):
     """A server the harness reaches or starts; ``with server:`` starts it and stops it."""
 
+    action = "starting"
+    """What the live line says while ``start`` runs ("reaching" for a server run elsewhere)."""
+
+    @property
+    def label(self) -> str:
+        """What is started, known before it is (``MySQL (local mariadbd)``)."""
+        return type(self).__name__
+
+    @property
+    def where(self) -> str:
+        """Where the started server answers (for the live line; empty when unknown)."""
+        return ""
+
     @abstractmethod
     def start(self) -> Self:
         """Start or reach the server; raise ProvisioningError if that fails."""

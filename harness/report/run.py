@@ -120,6 +120,7 @@ def write_reports(
             "second_baseline_runs": sum(
                 1 for r in records if r.get("baseline_again_seconds") is not None
             ),
+            **parity.run_fields(tier),  # "shard" and "selection" (harness/selection.py)
         }
         written.append(
             write_tier_reports(

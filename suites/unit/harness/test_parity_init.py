@@ -393,7 +393,7 @@ def test_init_defaults_to_the_current_directory(
 def test_unknown_arguments_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = init(capsys, str(tmp_path), "--frce")
 
-    assert status == 2
+    assert status == 3  # a usage error, as for every parity command
     assert "unrecognized arguments: --frce" in err
 
 
