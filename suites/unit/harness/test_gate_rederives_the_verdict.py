@@ -221,7 +221,7 @@ def test_a_partial_run_fails_the_gate_unless_told_it_is_partial(
     assert report["summary"]["not_run"] == 2
     assert runs.gate() == 2
     out = capsys.readouterr().out
-    assert "partial run: 2 of 3 cases not run" in out
+    assert "partial run: 2 of 3 cases not run (selected with -k stores)" in out
     assert "pass --allow-partial if this is on purpose" in out
     assert runs.gate(None, "--allow-partial") == 0
     out = capsys.readouterr().out

@@ -190,3 +190,27 @@ def test_a_tampered_shard_is_caught_after_merging(shards: Shards) -> None:
     ran = next(c for c in tampered["cases"] if c["status"] == "match")
     ran["differences"] = [{"path": "[1].value", "kind": "changed", "baseline": 1, "candidate": 2}]
     assert shards.gate([first, shards.write("tampered", tampered)]) == 2
+
+
+def test_real_shards_of_a_run_merge_into_the_whole_run(
+    runs: Runs, capsys: pytest.CaptureFixture[str]
+) -> None:
+    whole = runs.run()
+    paths = []
+    for k in (1, 2):
+        report = runs.run("--parity-shard", f"{k}/2")
+        assert report["run"]["shard"]["index"] == k
+        path = runs.root / f"shard-{k}.json"
+        path.write_text(json.dumps(report))
+        paths.append(path)
+    ran = [
+        {c["id"] for c in json.loads(p.read_text())["cases"] if c["status"] != "not_run"}
+        for p in paths
+    ]
+    assert ran[0].isdisjoint(ran[1])
+    assert ran[0] | ran[1] == {c["id"] for c in whole["cases"]}
+    capsys.readouterr()
+    assert main(["gate", "--report", str(paths[0]), "--today", "2026-06-01"]) == 2
+    assert "(shard 1/2)" in capsys.readouterr().out
+    argv = ["gate", "--report", str(paths[0]), "--report", str(paths[1]), "--today", "2026-06-01"]
+    assert main(argv) == 0
