@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from harness.cost.events import CostSink, ignore_cost
+
 
 class DeterministicClock:
     """The clock the harness hands a backend: one instant per call, advanced between calls.
@@ -83,3 +85,6 @@ class Determinism:
     clock: ClockLike = field(default_factory=DeterministicClock)
     ids: SequentialIds = field(default_factory=SequentialIds)
     on_request: Callable[[str], None] = field(default=lambda label: None)
+    on_cost: CostSink = field(default=ignore_cost)
+    """Called once per datastore request with what it cost (``harness.cost``); Parity's
+    storage helpers call it for you."""
