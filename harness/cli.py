@@ -33,6 +33,7 @@ from typing import Any, NoReturn
 import pytest
 
 from harness import gate
+from harness.cost.baseline import Tolerance
 
 TIERS = ("unit", "integration")
 USAGE = gate.USAGE
@@ -70,6 +71,30 @@ def _version() -> str:
         return metadata.version("parity")
     except metadata.PackageNotFoundError:
         return "unknown (not installed)"
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of requests >= 0, got {text!r}")
+    return value
+
+
+def _percentage(text: str) -> float:
+    """``10%`` or ``0.1`` -> 0.1."""
+    number = text.strip()
+    try:
+        value = float(number[:-1]) / 100 if number.endswith("%") else float(number)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a percentage like 10% (or a fraction like 0.1), got {text!r}"
+        )
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -179,6 +204,26 @@ def _add_gate(commands: Any) -> None:
         help="pass without a committed baseline (drift is then not checked)",
     )
     check.add_argument(
+        "--cost-baseline",
+        type=Path,
+        help="committed cost baseline (reports/baselines/<tier>.cost.json)",
+    )
+    check.add_argument(
+        "--cost-requests-tolerance",
+        type=_non_negative,
+        default=0.0,
+        metavar="N",
+        help="extra requests per call allowed before a cost regression (default 0: any "
+        "increase fails)",
+    )
+    check.add_argument(
+        "--cost-capacity-tolerance",
+        type=_percentage,
+        default=0.10,
+        metavar="PCT",
+        help="growth of capacity units or rows examined per call allowed (default 10%%)",
+    )
+    check.add_argument(
         "--allow-partial",
         action="store_true",
         help="pass a run that ran only part of the suite (-k, --lf, a single shard) on "
@@ -245,6 +290,8 @@ def _gate(args: argparse.Namespace) -> int:
         today=args.today or date.today(),
         allow_missing_baseline=args.allow_missing_baseline,
         allow_partial=args.allow_partial,
+        cost_baseline=args.cost_baseline,
+        cost_tolerance=Tolerance(args.cost_requests_tolerance, args.cost_capacity_tolerance),
     )
     verdict = gate.evaluate(options)
     sys.stdout.write(gate.render_text(verdict))

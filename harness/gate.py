@@ -26,6 +26,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from harness.cost.baseline import (
+    CostBaselineError,
+    Tolerance,
+    cost_baseline_path,
+    cost_regressions,
+    load_cost_baseline,
+)
+from harness.cost.profile import cost_section
 from harness.json_position import json_error_at
 from harness.report.baseline import BaselineError, blamed_on_drift, digest, load_baseline
 from harness.report.evidence import disagreements, method_rows
@@ -70,6 +78,9 @@ class Options:
     today: date = field(default_factory=date.today)
     allow_missing_baseline: bool = False
     allow_partial: bool = False
+    cost_baseline: Path | None = None
+    """The committed cost baseline (default: beside the baseline, ``<tier>.cost.json``)."""
+    cost_tolerance: Tolerance = field(default_factory=Tolerance)
     shard_reports: tuple[Path, ...] = ()
     """More reports, of the other shards of the same run: merged with ``report``."""
 
@@ -175,7 +186,10 @@ def evaluate(options: Options) -> Verdict:
     check_statuses(verdict, cases, drift_blamed(verdict, cases, committed))
     check_methods(verdict, report["methods"])
     check_baseline(verdict, report, baselines, options.allow_missing_baseline, committed)
-    check_ledger(verdict, cases, options.ledger or DEFAULT_BASELINES / LEDGER_NAME, options.today)
+    ledger_path = options.ledger or DEFAULT_BASELINES / LEDGER_NAME
+    cost_path = options.cost_baseline or cost_baseline_path(baselines.parent, str(verdict.tier))
+    cost_cited = check_cost(verdict, report, cost_path, ledger_path, options)
+    check_ledger(verdict, cases, ledger_path, options.today, cost_cited)
     return verdict
 
 
@@ -230,6 +244,8 @@ def check_evidence(verdict: Verdict, report: dict[str, Any]) -> None:
     names = [str(m["method"]) for m in report["methods"]]
     if method_rows(names, cases) != report["methods"]:
         verdict.add(UNTRUSTED, "the report's method table disagrees with its cases")
+    if cost_section(cases, names, report["run"]) != report["cost"]:
+        verdict.add(UNTRUSTED, "the report's cost table disagrees with its cases' calls")
     unknown = sorted({m for c in cases for m in c["covers"]} - set(names))
     if unknown:
         verdict.add(
@@ -456,7 +472,87 @@ def _check_drift(
         )
 
 
-def check_ledger(verdict: Verdict, cases: list[dict[str, Any]], path: Path, today: date) -> None:
+def check_cost(
+    verdict: Verdict, report: dict[str, Any], path: Path, ledger_path: Path, options: Options
+) -> dict[int, list[str]]:
+    """A method that costs more per call than the committed cost baseline says fails as a
+    cost regression, unless a live ledger entry accepts it. Returns the ledger entries
+    that accepted one (index -> cases), so they are not reported stale."""
+    try:
+        committed = load_cost_baseline(path)
+    except CostBaselineError as error:
+        verdict.add(UNTRUSTED, f"the committed cost baseline is corrupt: {error}")
+        return {}
+    if committed is None:
+        verdict.add(
+            WARNING,
+            f"no committed cost baseline at {path}: cost regressions not checked "
+            "(rerun with --parity-update-baseline and commit it)",
+        )
+        return {}
+    run = report["run"]
+    if committed["tier"] != verdict.tier:
+        verdict.add(
+            UNTRUSTED,
+            f"the committed cost baseline {path} is for another run",
+            [f"it is for the {committed['tier']} tier, this report for {verdict.tier}"],
+        )
+        return {}
+    sides = tuple(
+        side
+        for side, backend in zip(("baseline", "candidate"), committed["pair"], strict=True)
+        if run.get(side) == backend
+    )
+    if len(sides) < 2:
+        verdict.add(
+            WARNING,
+            f"the committed cost baseline {path} is for {' vs '.join(committed['pair'])}: "
+            + (f"only the {sides[0]} side's costs are checked" if sides else "costs not checked"),
+        )
+    found = cost_regressions(committed, report["cases"], run, options.cost_tolerance, sides)
+    try:
+        ledger = load_ledger(ledger_path)
+    except (LedgerError, OSError, UnicodeDecodeError):
+        ledger = Ledger(str(ledger_path), ())  # check_ledger reports it as corrupt
+    live = ledger.live(options.today)
+    cited: dict[int, list[str]] = {}
+    failing, accepted = [], []
+    for regression in found:
+        entry = next(
+            (
+                e
+                for e in live
+                if e.path.startswith("cost:")  # a behaviour entry never accepts a cost
+                and e.matches(regression.case, regression.method, regression.path)
+            ),
+            None,
+        )
+        if entry is None:
+            failing.append(regression.describe())
+        else:
+            cited.setdefault(entry.index, []).append(regression.case)
+            accepted.append(f"{regression.describe()} — accepted by {ledger.file}:{entry.line}")
+    tolerance = options.cost_tolerance
+    rule = f"requests per call +{tolerance.requests:g}, capacity +{tolerance.capacity:.0%} allowed"
+    if failing:
+        verdict.add(
+            INCOMPATIBLE,
+            f"cost regression: {plural(len(failing), 'call')} costing more than {path} says "
+            f"({rule})",
+            failing,
+        )
+    if accepted:
+        verdict.add(WARNING, f"{plural(len(accepted), 'accepted cost regression')}", accepted)
+    return cited
+
+
+def check_ledger(
+    verdict: Verdict,
+    cases: list[dict[str, Any]],
+    path: Path,
+    today: date,
+    cost_cited: Mapping[int, list[str]] | None = None,
+) -> None:
     """Expired entries fail; accepted differences must cite a live, matching entry."""
     try:
         ledger = load_ledger(path)
@@ -464,6 +560,8 @@ def check_ledger(verdict: Verdict, cases: list[dict[str, Any]], path: Path, toda
         verdict.add(UNTRUSTED, f"the ledger is corrupt: {error}")
         return
     citing = _citations(cases)
+    for index, ids in (cost_cited or {}).items():
+        citing.setdefault(index, []).extend(i for i in ids if i not in citing.get(index, []))
     expired = [e for e in ledger.entries if e.expired(today)]
     if expired:
         verdict.add(

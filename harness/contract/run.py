@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness.cost.calls import CallMeter
 from harness.determinism import DeterministicClock
 from harness.target import DEFAULT_PAGING, Paging
 
@@ -69,8 +70,11 @@ class Run:
         write_methods: frozenset[str] = frozenset(),
         stop_after_writes: int | None = None,
         paging: Paging = DEFAULT_PAGING,
+        meter: CallMeter | None = None,
     ) -> None:
         self.repositories = repositories
+        self.meter = meter
+        """Records each call's latency and cost (the case's own run has one; seeding not)."""
         self.paging = paging
         """How ``drain`` pages through listings (the target's ``paging``)."""
         self.seeded = seeded
@@ -96,23 +100,30 @@ class Run:
         function, bound = self._bind(method, args, kwargs)
         self._clock.advance()
         self.called.add(method)
+        mark = self.meter.mark() if self.meter else (0, 0)
         started = time.perf_counter()
         try:
             value = function(*args, **kwargs)
         except self._domain_errors as error:
-            self.call_seconds += time.perf_counter() - started
+            self._timed(method, started, mark)
             self._record(method, bound, RAISED, error)
             self._count_write(method)
             return CallFailed(error)
         except Exception as error:  # a crash is an observation, not a harness failure
-            self.call_seconds += time.perf_counter() - started
+            self._timed(method, started, mark)
             self._record(method, bound, CRASHED, error)
             self._count_write(method)
             return CallFailed(error)
-        self.call_seconds += time.perf_counter() - started
+        self._timed(method, started, mark)
         self._record(method, bound, RETURNED, value)
         self._count_write(method)
         return value
+
+    def _timed(self, method: str, started: float, mark: tuple[int, int]) -> None:
+        seconds = time.perf_counter() - started
+        self.call_seconds += seconds
+        if self.meter is not None:
+            self.meter.finish(method, seconds, mark)
 
     def _count_write(self, method: str) -> None:
         if method not in self._write_methods:
@@ -133,6 +144,26 @@ class Run:
         self.called.add(method)
         items: list[Any] = []
         sizes: list[int] = []
+        mark = self.meter.mark() if self.meter else (0, 0)
+        drain_seconds = self.call_seconds
+        try:
+            return self._drain_pages(method, args, kwargs, function, bound, limit, items, sizes)
+        finally:
+            if self.meter is not None:
+                self.meter.finish(method, self.call_seconds - drain_seconds, mark)
+
+    def _drain_pages(
+        self,
+        method: str,
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
+        function: Any,
+        bound: dict[str, Any],
+        limit: int,
+        items: list[Any],
+        sizes: list[int],
+    ) -> list[Any]:
+        paging = self.paging
         cursor = None
         while True:
             self._clock.advance()

@@ -28,6 +28,7 @@ from harness.canonical import Canonical, Canonicaliser, CanonicalRules, dumps
 from harness.compare import Comparison, compare, differing_paths
 from harness.contract.cases import ContractCase
 from harness.contract.run import CRASHED, RAISED, CallFailed, Run, Step, Truncated
+from harness.cost.calls import CallCost, CallMeter
 from harness.determinism import Determinism, DeterministicClock, SequentialIds
 from harness.target import SavesState, infrastructure_errors_of, paging_of
 
@@ -69,6 +70,8 @@ class SideRun:
     """The interface method whose call crashed or made seeding fail, when one did."""
     seed_calls: tuple[Step, ...] = field(default=(), compare=False, repr=False)
     """The seed's own calls on this side (raw; for tracing a difference into the seed)."""
+    calls: tuple[CallCost, ...] = field(default=(), compare=False, repr=False)
+    """Each interface call the case made on this side: latency, requests, their cost."""
 
 
 @dataclass(frozen=True)
@@ -404,6 +407,7 @@ def open_side(
     write calls in all; a truncated seed is never cached.
     """
     counts: Counter[str] = Counter()
+    meter = CallMeter(counts)
     nonce = secrets.token_hex(4)
     key = (backend, dataset or "")
     saved = seed_cache.get(key) if seed_cache is not None and dataset else None
@@ -412,7 +416,9 @@ def open_side(
         saved = None  # the replay stops inside the seed: seed again, from empty
     clock = DeterministicClock(saved.clock_now) if saved else DeterministicClock()
     ids = SequentialIds(saved.ids_issued) if saved else SequentialIds()
-    determinism = Determinism(clock, ids, on_request=lambda label: counts.update((label,)))
+    determinism = Determinism(
+        clock, ids, on_request=lambda label: counts.update((label,)), on_cost=meter.sink
+    )
     fresh = (
         factory.fresh(determinism, restore=saved.state)
         if saved and isinstance(factory, SavesState)
@@ -459,6 +465,7 @@ def open_side(
             write_methods=target.write_methods,
             paging=paging_of(target),
             stop_after_writes=remaining,
+            meter=meter,
         )
         seed_step = Step(f"seed:{dataset}", {}, "returned", dict(seeded))
         yield SideSession(
@@ -506,6 +513,7 @@ def execute_on_side(
     infrastructure = False
     call_seconds = 0.0
     counts: Counter[str] = Counter()
+    calls: tuple[CallCost, ...] = ()
     nonce = ""
     seed_calls: tuple[Step, ...] = ()
     started = time.perf_counter()
@@ -531,6 +539,7 @@ def execute_on_side(
                 if missing and not truncated:
                     error = f"the case never called {', '.join(missing)}, which it claims to cover"
             call_seconds = run.call_seconds
+            calls = tuple(run.meter.calls) if run.meter else ()
             if truncated or run.called & target.write_methods:
                 counted = dict(counts)
                 steps.append(Step("state", {}, "returned", target.snapshot(side.repositories)))
@@ -566,6 +575,7 @@ def execute_on_side(
         call_seconds,
         error_call,
         seed_calls,
+        calls,
     )
     return side_run, steps
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from harness.cost.profile import cost_section
 from harness.report.baseline import BASELINE_DRIFT, BaselineCheck, blamed_on_drift
 from harness.report.evidence import STATUSES, method_rows
 from harness.report.ledger import Ledger, apply_ledger
@@ -63,6 +64,7 @@ def build_report(
         "run": dict(run),
         "summary": {"cases": len(cases), **{s: counts.get(s, 0) for s in STATUSES}},
         "methods": method_rows(methods, cases),
+        "cost": cost_section(cases, methods, run),
         "baseline_check": baseline_check.to_json(),
         "ledger": {
             "file": ledger.file,

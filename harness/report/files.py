@@ -10,6 +10,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from harness.cost.baseline import (
+    cost_baseline_document,
+    cost_baseline_path,
+    write_cost_baseline,
+)
 from harness.report.baseline import (
     BaselineCheck,
     BaselineError,
@@ -84,6 +89,10 @@ def write_tier_reports(
     if update_baseline and results and not reasons:
         write_baseline(
             baseline_path, baseline_document(tier, backend, committed, results, known_ids)
+        )
+        write_cost_baseline(
+            cost_baseline_path(baselines_dir, tier),
+            cost_baseline_document(tier, run, list(results)),
         )
         check = BaselineCheck(str(baseline_path), updated=True)
         reviewed = None

@@ -96,6 +96,8 @@ def render_html(
         ran=sum(1 for c in cases if c.get("status") != "not_run"),
         broke=what_broke(cases, order, run),
         method_groups=_method_groups(report.get("methods") or []),
+        cost={"methods": list((report.get("cost") or {}).get("methods") or [])},
+        cost_reported=dict((report.get("cost") or {}).get("reported_capacity") or {}),
         baseline_check=report.get("baseline_check") or {},
         ledger=report.get("ledger") or {},
         rows=rows,

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.cost.profile import cost_section
 from harness.report.evidence import STATUSES, method_rows
 
 __all__ = ["MergeError", "Shard", "merge_reports"]
@@ -58,6 +59,7 @@ def merge_reports(shards: Sequence[Shard]) -> dict[str, Any]:
         "run": _merged_run(shards),
         "summary": summary,
         "methods": method_rows(methods, cases),
+        "cost": cost_section(cases, methods, first["run"]),
         "baseline_check": _merged_baseline_check(shards),
         "ledger": _merged_ledger(shards),
         "merged_from": [

@@ -20,6 +20,7 @@ __all__ = ["SCHEMA_FILES", "SchemaError", "check_schema", "schema", "schema_prob
 SCHEMA_FILES = {
     "compatibility": "compatibility.schema.json",
     "baseline": "baseline.schema.json",
+    "cost": "cost.schema.json",
 }
 """Schema name -> file inside ``harness/schemas``."""
 

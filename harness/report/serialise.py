@@ -24,6 +24,7 @@ def side_json(side: SideRun) -> dict[str, Any]:
         "infrastructure": side.infrastructure,
         "call_seconds": round(side.call_seconds, 6),
         "error_call": side.error_call,
+        "calls": [call.to_json() for call in side.calls],
     }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from harness.cost.profile import cost_section
 from harness.report.html import render_html
 
 pytestmark = pytest.mark.integration
@@ -59,6 +60,19 @@ def _side(backend: str, observation: list[Any], requests: dict[str, int], s: flo
         "seconds": s,
         "canonical_seconds": 0.0003,
         "error": None,
+        "calls": [
+            {
+                "method": step["call"],
+                "seconds": s / len(observation),
+                "requests": sum(requests.values()),
+                "read_units": 0.5 if backend == "dynamodb" else 0.0,
+                "write_units": 0.0,
+                "rows_examined": 3 if backend == "mysql" else None,
+                "full_scans": 0,
+            }
+            for step in observation
+            if not str(step["call"]).startswith("seed:")
+        ],
     }
 
 
@@ -198,6 +212,7 @@ def browser_report() -> dict[str, Any]:
             "provisioning": ["mysql: testcontainers mysql:8.4", "dynamodb: moto server"],
         },
         "summary": {"cases": len(cases), **counts},
+        "cost": cost_section(cases, methods, {"baseline": "mysql", "candidate": "dynamodb"}),
         "methods": [
             {
                 "method": m,
@@ -510,3 +525,18 @@ def test_the_report_has_no_serious_or_critical_accessibility_violations(
     assert _serious_violations(page) == []
     assert opened.problems == []
     page.close()
+
+
+def test_the_cost_table_shows_both_sides_of_every_method(browser: Any, tmp_path: Path) -> None:
+    report = browser_report()
+    opened = Opened(browser, tmp_path, report)
+    rows = opened.page.locator("#cost tr[data-cost-method]")
+    assert rows.count() == 2 * len(report["cost"]["methods"])
+    get = opened.page.locator(
+        '#cost tr[data-cost-method="users.get_by_email"][data-side="candidate"] td'
+    )
+    cells = [" ".join((t or "").split()) for t in get.all_text_contents()]
+    assert cells[0] == "dynamodb" and cells[4] == "0.5"  # backend, read units per call
+    assert _serious_violations(opened.page) == []
+    assert opened.problems == []
+    opened.page.close()

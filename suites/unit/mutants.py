@@ -650,7 +650,29 @@ UNCAUGHT_BY_CASES = (
 """Planted incompatibilities the 74 hand-written cases do not catch (each is exposed by a
 few calls from the empty state or ``small_shop``; see test_mutants_slip_past_the_cases)."""
 
-ALL_MUTANTS = MUTANTS + UNCAUGHT_BY_CASES
+# -- A mutant that changes cost, not behaviour -------------------------------------------
+
+
+class OneGetItemPerProduct(DynamoProductRepository):
+    """Fetches the products one GetItem each instead of one BatchGetItem: the same products
+    in the same order, but a request per product (the N+1 a migration often plants)."""
+
+    def get_many(self, product_ids: Sequence[str]) -> builtins.list[Product]:
+        wanted = validation.product_ids(product_ids)
+        return [p for p in (self.get(i) for i in wanted) if p is not None]
+
+
+COST_MUTANTS = (
+    Mutant(
+        "one-get-item-per-product",
+        "products.get_many",
+        _swap("products", OneGetItemPerProduct),
+        caught_by_cases=False,
+    ),
+)
+"""Mutants every behaviour case still matches on: only the cost gate catches them."""
+
+ALL_MUTANTS = MUTANTS + UNCAUGHT_BY_CASES + COST_MUTANTS
 """Every mutant, caught or not: what the shop target should look ``mutant:<name>`` up in."""
 
 

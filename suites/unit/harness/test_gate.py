@@ -11,6 +11,7 @@ import pytest
 
 from harness import gate
 from harness.cli import main
+from harness.cost.profile import cost_section
 from harness.report.baseline import digest
 from harness.report.evidence import method_rows
 from harness.report.serialise import BASELINE_SCHEMA, SCHEMA
@@ -120,15 +121,17 @@ def accepted_case(expires: str = "2027-03-31", **entry: Any) -> dict[str, Any]:
 
 def report_of(cases: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     statuses = ("match", "mismatch", "noise", "accepted", "error", "not_run")
+    run = {"tier": "unit", "target": "shop", "baseline": "mysql", "candidate": "dynamodb"}
     methods = sorted({m for c in cases for m in c["covers"]})
     return {
         "schema": SCHEMA,
         "complete": True,
         "incomplete_reasons": [],
-        "run": {"tier": "unit", "target": "shop", "baseline": "mysql", "candidate": "dynamodb"},
+        "run": run,
         "summary": {"cases": len(cases)}
         | {s: sum(c["status"] == s for c in cases) for s in statuses},
         "methods": method_rows(methods, cases),
+        "cost": cost_section(cases, methods, run),
         "baseline_check": {"file": "x", "drift": [], "missing": [], "unused": [], "updated": False},
         "ledger": {"file": "x", "entries": 0, "used": [], "expired": [], "stale": []},
         "cases": sorted(cases, key=lambda c: str(c["id"])),

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+from harness.cost.profile import cost_section
 from harness.report.evidence import STATUSES, method_rows
 from harness.report.schema import schema_problems
 from suites.unit.harness.fake_project import Report, Runs, make_runs
@@ -36,7 +37,9 @@ def shard_of(report: Report, index: int, total: int, ids: set[str]) -> Report:
     shard["summary"] = {"cases": len(cases)} | {
         s: sum(c["status"] == s for c in cases) for s in STATUSES
     }
-    shard["methods"] = method_rows([m["method"] for m in report["methods"]], cases)
+    names = [m["method"] for m in report["methods"]]
+    shard["methods"] = method_rows(names, cases)
+    shard["cost"] = cost_section(cases, names, shard["run"])
     shard["run"]["shard"] = {"index": index, "total": total, "by": "id-hash", "items": len(ids)}
     return shard
 
