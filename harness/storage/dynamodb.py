@@ -5,7 +5,8 @@
 in-process with no URL), creates the declared tables under the prefix once, and yields
 a ``DynamoDBBackend``. Each ``fresh(determinism)`` empties the tables (or restores a
 ``save()``d state), makes a ``DynamoDBTables`` handle whose clients report every API call
-to ``determinism.on_request``, and hands out ``build(handle, determinism)``.
+to ``determinism.on_request`` and what it cost to ``determinism.on_cost``
+(``harness.cost.dynamodb_capture``), and hands out ``build(handle, determinism)``.
 
 State moves through an administrative client whose requests are not counted: on moto
 in-process by copying moto's objects (``harness.storage.moto_direct``), elsewhere with
@@ -23,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from harness.cost.events import CostSink, ignore_cost
 from harness.storage.build import opened
 from harness.storage.errors import StorageError
 
@@ -50,8 +52,10 @@ class DynamoDBTables:
     ``client(config)`` makes a boto3 DynamoDB client for the endpoint (its URL, region and
     credentials; ``config`` a ``botocore.config.Config`` for retries and timeouts). Each
     API call it makes, not each retry, calls ``on_request(<operation name>)``
-    (``"Query"``, ``"TransactWriteItems"``, ...). Clients are closed when the ``fresh()``
-    block ends.
+    (``"Query"``, ``"TransactWriteItems"``, ...) and, unless ``on_cost`` is the default
+    ``ignore_cost``, ``on_cost(RequestCost(...))`` once its response is in (the capacity
+    units by DynamoDB's rules, index writes from the declared tables' definitions; see
+    ``harness.cost.dynamodb_capture``). Clients are closed when the ``fresh()`` block ends.
     """
 
     def __init__(
@@ -59,10 +63,17 @@ class DynamoDBTables:
         endpoint: DynamoEndpoint,
         tables: DynamoTables | None = None,
         on_request: OnRequest = _ignore,
+        on_cost: CostSink = ignore_cost,
     ) -> None:
         self.endpoint = endpoint
         self._names = None if tables is None else tables.names
         self._on_request = on_request
+        self._on_cost = on_cost
+        self._definitions: dict[str, Any] = (
+            {}
+            if tables is None
+            else {endpoint.table_name(name): tables.definition(name) for name in tables.names}
+        )
         self._clients: list[DynamoDBClient] = []
         self._lock = threading.Lock()
 
@@ -87,11 +98,15 @@ class DynamoDBTables:
         return {name: self.endpoint.table_name(name) for name in self._names or ()}
 
     def client(self, config: Config | None = None) -> DynamoDBClient:
-        """A boto3 DynamoDB client whose API calls are counted (see the class)."""
+        """A boto3 DynamoDB client whose API calls are counted and costed (see the class)."""
         from harness.storage.dynamodb_client import count_requests, new_client
 
         client = new_client(self.endpoint, config)
         count_requests(client, self._on_request)
+        if self._on_cost is not ignore_cost:
+            from harness.cost.dynamodb_capture import capture_costs
+
+            capture_costs(client, self._on_cost, tables=self._definitions)
         with self._lock:
             self._clients.append(client)
         return client
@@ -159,7 +174,9 @@ class DynamoDBBackend:
     def fresh(self, determinism: Determinism, restore: Any = None) -> Iterator[Any]:
         """The repository set ``build`` makes, on empty tables or on ``restore``."""
         self._reset(restore)
-        handle = DynamoDBTables(self.endpoint, self.tables, determinism.on_request)
+        handle = DynamoDBTables(
+            self.endpoint, self.tables, determinism.on_request, determinism.on_cost
+        )
         try:
             with opened(self.build(handle, determinism)) as repositories:
                 yield repositories
