@@ -129,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_gate(commands)
     _add_merge(commands)
+    _add_cost(commands)
     _add_init(commands)
     return parser
 
@@ -253,6 +254,88 @@ def _add_merge(commands: Any) -> None:
     )
 
 
+def _add_cost(commands: Any) -> None:
+    cost = commands.add_parser(
+        "cost",
+        help="the cost profile: run a tier with the growth probe, or read a report; "
+        "optionally price a traffic mix",
+        description="Without --report: run the tier's contract suite with the growth probe "
+        "(--parity-growth; other options go to pytest), then print the per-method cost "
+        "table of its report. With --report: print that report's cost table. With "
+        "--traffic: also the monthly on-demand cost of that traffic mix (a TOML file: "
+        "[traffic] method = calls per month) at the per-call capacity units one side "
+        "measured. See docs/cost.md.",
+        epilog="exit codes: the pytest status of the run (0 when only a report is read); "
+        "2 a report or traffic file cannot be read; 3 usage error",
+    )
+    cost.add_argument("--tier", choices=TIERS, default="integration")
+    cost.add_argument(
+        "--suites", type=Path, default=Path("suites"), help="where the tiers live (./suites)"
+    )
+    cost.add_argument("--report", type=Path, help="read this compatibility.json, run nothing")
+    cost.add_argument("--traffic", type=Path, help="a traffic mix TOML to price")
+    cost.add_argument(
+        "--side",
+        choices=("baseline", "candidate"),
+        default="candidate",
+        help="whose capacity units price the traffic (default: candidate)",
+    )
+    cost.add_argument(
+        "--read-price", type=_non_negative, metavar="USD", help="USD per million read units"
+    )
+    cost.add_argument(
+        "--write-price", type=_non_negative, metavar="USD", help="USD per million write units"
+    )
+
+
+def _cost(args: argparse.Namespace, passthrough: Sequence[str]) -> int:
+    import dataclasses
+    from decimal import Decimal
+
+    from harness.cost.pricing import DEFAULT_PRICES, PricingError, load_traffic
+    from harness.cost.render import render_cost_table, render_estimate, traffic_estimate
+
+    status = 0
+    path = args.report
+    if path is None:
+        status = _run_tier(args.suites, args.tier, ["--parity-growth", *passthrough])
+        path = Path("reports") / args.tier / "compatibility.json"
+    try:
+        report = gate.load_report(path)
+    except gate.Untrusted as error:
+        print(f"parity cost: {error}", file=sys.stderr)
+        return gate.UNTRUSTED
+    sys.stdout.write(render_cost_table(report))
+    if args.traffic is None:
+        return status
+    prices = DEFAULT_PRICES
+    if args.read_price is not None:
+        prices = dataclasses.replace(prices, read_per_million=Decimal(str(args.read_price)))
+    if args.write_price is not None:
+        prices = dataclasses.replace(prices, write_per_million=Decimal(str(args.write_price)))
+    if args.read_price is not None or args.write_price is not None:
+        prices = dataclasses.replace(prices, source="given on the command line")
+    try:
+        result = traffic_estimate(report, load_traffic(args.traffic), args.side, prices)
+    except PricingError as error:
+        print(f"parity cost: {error}", file=sys.stderr)
+        return gate.UNTRUSTED
+    sys.stdout.write(render_estimate(result, str(report["run"].get(args.side, args.side))))
+    return status
+
+
+def _run_tier(suites: Path, tier: str, options: Sequence[str]) -> int:
+    module = suites / tier / f"test_contract_{tier}.py"
+    if not module.is_file():
+        print(
+            f"parity: expected the {tier} contract suite at {module}, found nothing; "
+            "run from the project root or pass --suites",
+            file=sys.stderr,
+        )
+        return USAGE
+    return int(pytest.main(["-m", tier, str(module), *options]))
+
+
 def _merge(args: argparse.Namespace) -> int:
     from harness.report.files import write_report_files
     from harness.report.merge import MergeError, merge_reports
@@ -303,7 +386,7 @@ def _gate(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse arguments, run, return the exit status."""
     args, passthrough = _parser().parse_known_args(argv)
-    if args.command != "run" and passthrough:
+    if args.command not in ("run", "cost") and passthrough:
         print(
             f"parity {args.command}: error: unrecognized arguments: {' '.join(passthrough)} "
             f"(see parity {args.command} --help)",
@@ -314,17 +397,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _gate(args)
     if args.command == "merge":
         return _merge(args)
+    if args.command == "cost":
+        if args.report is not None and passthrough:
+            print(
+                f"parity cost: error: with --report nothing runs, so {' '.join(passthrough)} "
+                "has nowhere to go",
+                file=sys.stderr,
+            )
+            return USAGE
+        return _cost(args, passthrough)
     if args.command == "init":
         return _init(args)
-    module = args.suites / args.tier / f"test_contract_{args.tier}.py"
-    if not module.is_file():
-        print(
-            f"parity: expected the {args.tier} contract suite at {module}, found nothing; "
-            "run from the project root or pass --suites",
-            file=sys.stderr,
-        )
-        return USAGE
-    return int(pytest.main(["-m", args.tier, str(module), *passthrough]))
+    return _run_tier(args.suites, args.tier, passthrough)
 
 
 if __name__ == "__main__":
