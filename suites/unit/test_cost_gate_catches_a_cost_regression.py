@@ -47,6 +47,8 @@ def in_process() -> Iterator[None]:
 def run_and_report(
     target: Target, candidate: Any, name: str, root: Path, update: bool
 ) -> dict[str, Any]:
+    """Run the cases calling the mutated method on memory vs ``candidate`` (reported as
+    the backend ``name``) and write the tier's reports (and baselines, with ``update``)."""
     cases = registered_cases(target.case_modules)
     chosen = [c for c in cases if MUTANT.method in c.covers]
     cache: SeedCache = {}
@@ -60,7 +62,7 @@ def run_and_report(
         tier="unit",
         reports_dir=root / "reports",
         baselines_dir=root / "baselines",
-        run={"tier": "unit", "target": "shop", "baseline": "memory", "candidate": "dynamodb"},
+        run={"tier": "unit", "target": "shop", "baseline": "memory", "candidate": name},
         results=[result_json(r, "unit") for r in results],
         known_cases=[
             {"id": c.id, "description": c.description, "covers": c.covers, "source": c.source}
@@ -145,3 +147,13 @@ def test_a_generous_requests_tolerance_lets_it_through(target: Target, reviewed:
     assert verdict(reviewed).status == gate.INCOMPATIBLE
     relaxed = verdict(reviewed, cost_tolerance=Tolerance(requests=100))
     assert relaxed.status == gate.PASS, gate.render_text(relaxed)
+
+
+def test_a_candidate_under_another_name_is_still_cost_gated(target: Target, reviewed: Path) -> None:
+    with mutant_backend(MUTANT) as mutant:
+        run_and_report(target, mutant, "dynamodb-with-a-new-name", reviewed, update=False)
+    result = verdict(reviewed)
+    text = gate.render_text(result)
+    assert result.status == gate.INCOMPATIBLE, text
+    assert "cost regression" in text
+    assert "was recorded on other backends" in text
