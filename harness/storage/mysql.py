@@ -4,7 +4,8 @@
 (``resources.mysql()``), runs ``schema`` once, and yields a ``MySQLBackend``. Each
 ``fresh(determinism)`` resets the tables (or restores a ``save()``d state), makes a
 ``MySQLDatabase`` handle whose connections report every statement to
-``determinism.on_request``, and hands out ``build(handle, determinism)``.
+``determinism.on_request`` (and what it cost to ``determinism.on_cost``), and hands out
+``build(handle, determinism)``.
 
 The database itself is the fixtures' to drop (``parity_mysql_database`` drops it at the
 end of the session), so nothing here drops tables. PyMySQL is imported only when a
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from harness.cost.events import CostSink, ignore_cost
 from harness.storage.build import opened
 
 if TYPE_CHECKING:
@@ -46,12 +48,22 @@ class MySQLDatabase:
     connect timeout), with ``kwargs`` overriding or adding any ``pymysql.connect``
     argument (``cursorclass``, ``init_command``, ``client_flag``, timeouts ...). Every
     statement the connection sends calls ``on_request(<SQL verb>)`` once; connection setup
-    does not. Connections still open when the ``fresh()`` block ends are closed then.
+    does not. With an ``on_cost`` sink (the default ``ignore_cost`` is none), each such
+    statement also gives ``on_cost(RequestCost)`` once it has run: the rows it examined and
+    sent and whether it scanned a table, from the session's status counters around it
+    (docs/cost-mysql.md); without one, nothing extra is sent. Connections still open when
+    the ``fresh()`` block ends are closed then.
     """
 
-    def __init__(self, endpoint: MySQLEndpoint, on_request: OnRequest = _ignore) -> None:
+    def __init__(
+        self,
+        endpoint: MySQLEndpoint,
+        on_request: OnRequest = _ignore,
+        on_cost: CostSink = ignore_cost,
+    ) -> None:
         self.endpoint = endpoint
         self._on_request = on_request
+        self._on_cost = on_cost
         self._opened: list[Connection[Any]] = []
         self._lock = threading.Lock()
 
@@ -75,7 +87,7 @@ class MySQLDatabase:
             "connect_timeout": 5,
             **overrides,
         }
-        connection = counting_connect(self._on_request, **kwargs)
+        connection = counting_connect(self._on_request, self._on_cost, **kwargs)
         with self._lock:
             self._opened = [c for c in self._opened if c.open]
             self._opened.append(connection)
@@ -129,7 +141,7 @@ class MySQLBackend:
             self._admin.reset()
         else:
             self._admin.load(restore)
-        database = MySQLDatabase(self.endpoint, determinism.on_request)
+        database = MySQLDatabase(self.endpoint, determinism.on_request, determinism.on_cost)
         try:
             with opened(self.build(database, determinism)) as repositories:
                 yield repositories
