@@ -104,12 +104,21 @@ def _optional_int(value: object) -> int | None:
     return None if value is None else int(str(value))
 
 
+SESSION_LABELS = frozenset({"SET"})
+"""Request labels that only set session state (MySQL's ``SET AUTOCOMMIT``...): whether one
+is sent depends on what the pooled connection's previous user left, not on the call, so
+they are not counted in a call's cost (they stay in the side's ``requests``)."""
+
+
 class CallMeter:
     """Collects one side's request costs (its ``sink`` is ``Determinism.on_cost``) and
     turns them into one :class:`CallCost` per interface call the ``Run`` makes."""
 
-    def __init__(self, requests: Mapping[str, int]) -> None:
+    def __init__(
+        self, requests: Mapping[str, int], uncounted: frozenset[str] = SESSION_LABELS
+    ) -> None:
         self._requests = requests
+        self._uncounted = uncounted
         self._events: list[RequestCost] = []
         self.calls: list[CallCost] = []
 
@@ -119,7 +128,10 @@ class CallMeter:
 
     def mark(self) -> tuple[int, int]:
         """Where the requests and costs stand before a call."""
-        return sum(self._requests.values()), len(self._events)
+        return self._counted(), len(self._events)
+
+    def _counted(self) -> int:
+        return sum(n for label, n in self._requests.items() if label not in self._uncounted)
 
     def finish(self, method: str, seconds: float, mark: tuple[int, int]) -> None:
         """Record the call that started at ``mark``."""
@@ -128,7 +140,7 @@ class CallMeter:
             call_cost(
                 method,
                 seconds,
-                sum(self._requests.values()) - requests,
-                self._events[events:],
+                self._counted() - requests,
+                [e for e in self._events[events:] if e.operation not in self._uncounted],
             )
         )
