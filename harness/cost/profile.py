@@ -81,6 +81,8 @@ def cost_section(
         grouped: dict[str, list[Mapping[str, Any]]] = {}
         for _, call in _calls(cases, side):
             grouped.setdefault(str(call["method"]), []).append(call)
+        for call in program_calls(run, side):
+            grouped.setdefault(str(call["method"]), []).append(call)
         by_side[side] = grouped
     rows = []
     for method in methods:
@@ -97,6 +99,33 @@ def cost_section(
         "methods": rows,
         "reported_capacity": {side: reported_capacity(cases, side) for side in SIDES},
     }
+
+
+PROGRAM_FIELDS = ("seconds", "requests", "read_units", "write_units", "rows_examined", "full_scans")
+"""The figures a generated program's call keeps, in this order (compact rows)."""
+
+
+def program_costs(calls: Iterable[Any]) -> dict[str, list[list[Any]]]:
+    """Generated programs' calls (``CallCost``s) as compact rows by method, for the run's
+    exploration summary: ``{method: [[seconds, requests, read, write, rows, scans], ...]}``."""
+    out: dict[str, list[list[Any]]] = {}
+    for call in calls:
+        figures = call.to_json()
+        out.setdefault(call.method, []).append([figures[k] for k in PROGRAM_FIELDS])
+    return out
+
+
+def program_calls(run: Mapping[str, Any], side: str) -> Iterable[dict[str, Any]]:
+    """The generated programs' calls on ``side``, from the run's exploration summary."""
+    exploration = run.get("exploration")
+    if not isinstance(exploration, Mapping):
+        return
+    for batch in exploration.get("batches") or []:
+        costs = batch.get("costs") if isinstance(batch, Mapping) else None
+        by_method = costs.get(side) if isinstance(costs, Mapping) else None
+        for method, rows in (by_method or {}).items():
+            for row in rows:
+                yield {"method": method, **dict(zip(PROGRAM_FIELDS, row, strict=True))}
 
 
 def reported_capacity(cases: Iterable[Mapping[str, Any]], side: str) -> str:

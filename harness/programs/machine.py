@@ -19,7 +19,7 @@ import inspect
 import time
 import typing
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, seed, settings
@@ -46,6 +46,8 @@ from harness.contract.runner import (
     execute_on_side,
     open_side,
 )
+from harness.cost.calls import CallCost
+from harness.cost.profile import program_costs
 from harness.programs.draw import Override, Pools, ValueDrawer
 from harness.programs.model import (
     Handle,
@@ -116,6 +118,10 @@ class Exploration:
     seconds: float = 0.0
     shrink_runs: int = 0
     found: FoundProgram | None = None
+    call_costs: dict[str, list[CallCost]] = field(
+        default_factory=lambda: {"baseline": [], "candidate": []}
+    )
+    """Each side's interface calls in the programs run (shrinking replays not counted)."""
 
     def to_json(self) -> dict[str, Any]:
         """Report data (the found program is reported as a case of its own)."""
@@ -126,6 +132,7 @@ class Exploration:
             "calls": self.calls,
             "seconds": round(self.seconds, 3),
             "shrink_runs": self.shrink_runs,
+            "costs": {side: program_costs(calls) for side, calls in self.call_costs.items()},
             "found": None
             if self.found is None
             else {
@@ -221,7 +228,11 @@ class Lockstep:
         self._check(states, final=True)
 
     def close(self) -> None:
-        """Close both repository sets."""
+        """Close both repository sets (keeping what the calls cost, unless shrinking)."""
+        if not self.explorer.shrinking():
+            costs = self.explorer.exploration.call_costs
+            for name, side in zip(("baseline", "candidate"), self.sides, strict=True):
+                costs[name].extend(side.run.meter.calls if side.run.meter else ())
         self._stack.close()
 
     def _check(self, steps: list[Step], final: bool = False) -> None:
