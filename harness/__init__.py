@@ -4,7 +4,8 @@ Everything a team writes against is exported here (and only here is public):
 
 * writing cases: ``case``, ``Run``, ``CallFailed``;
 * describing the system: the ``Target`` protocol, its optional capabilities
-  (``HasInfrastructureErrors``, ``HasProgramStrategies``, ``HasPaging``/``Paging``),
+  (``HasInfrastructureErrors``, ``HasProgramStrategies``, ``HasPaging``/``Paging``,
+  ``HasGrowthProbe``; what a call cost: ``RequestCost``),
   ``CanonicalRules``;
 * generated programs: ``Pools`` and ``Override`` for a target's ``program_strategies``;
 * the e2e tier: ``AppServer`` starts the system's own entry point (e.g. an HTTP app);
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from harness.canonical import CanonicalRules
     from harness.contract.cases import case
     from harness.contract.run import CallFailed, Run
+    from harness.cost.events import RequestCost
+    from harness.cost.growth import HasGrowthProbe
     from harness.determinism import (
         ClockLike,
         Determinism,
@@ -81,6 +84,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "HasInfrastructureErrors": ("harness.target", "HasInfrastructureErrors"),
     "HasProgramStrategies": ("harness.target", "HasProgramStrategies"),
     "HasPaging": ("harness.target", "HasPaging"),
+    "HasGrowthProbe": ("harness.cost.growth", "HasGrowthProbe"),
+    "RequestCost": ("harness.cost.events", "RequestCost"),
     "Paging": ("harness.target", "Paging"),
     "Resources": ("harness.target", "Resources"),
     "Determinism": ("harness.determinism", "Determinism"),
@@ -123,6 +128,7 @@ __all__ = [
     "DynamoEndpoint",
     "DynamoTables",
     "EndpointResources",
+    "HasGrowthProbe",
     "HasInfrastructureErrors",
     "HasPaging",
     "HasProgramStrategies",
@@ -135,6 +141,7 @@ __all__ = [
     "Override",
     "Paging",
     "Pools",
+    "RequestCost",
     "Resources",
     "Run",
     "SavesState",

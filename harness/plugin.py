@@ -67,6 +67,17 @@ def _shard(value: str) -> Shard:
         raise pytest.UsageError(str(error)) from None
 
 
+def _sizes(value: str) -> tuple[int, ...]:
+    parts = [part.strip() for part in value.split(",")]
+    numbers = [int(part) for part in parts if part.isascii() and part.isdigit()]
+    if len(numbers) != len(parts) or min(numbers, default=0) < 1 or len(set(numbers)) < 2:
+        raise pytest.UsageError(
+            "expected at least two different whole numbers of 1 or more, comma-separated "
+            f"(e.g. 10,100,1000), got {value!r}"
+        )
+    return tuple(sorted(set(numbers)))
+
+
 def _named(option: str, check: Callable[[str], _Value]) -> Callable[[str], _Value]:
     """``check``, with its usage error prefixed by the option's name."""
 
@@ -146,6 +157,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="K/N",
         help="run shard K of N of the tier's parity items (cases and program batches), "
         "shared by the durations in the previous report, else by a hash of each id",
+    )
+    group.addoption(
+        "--parity-growth",
+        action="store_true",
+        default=False,
+        help="also run the growth probe, one item per tier: grow the target's data to each "
+        "size, call each read method and report how its requests, capacity and latency "
+        "grow (constant, linear, worse) in <reports>/<tier>/growth.json",
+    )
+    group.addoption(
+        "--parity-growth-sizes",
+        type=_named("--parity-growth-sizes", _sizes),
+        default=None,
+        metavar="N,N,...",
+        help="the dataset sizes the growth probe grows to (default: the target's "
+        "growth_sizes); needs --parity-growth",
     )
     parser.addini(
         "parity_programs",

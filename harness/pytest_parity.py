@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import pytest
 from harness.compare import render
 from harness.contract.cases import ContractCase
 from harness.contract.runner import CaseResult, CaseStatus
+from harness.cost.growth import GrowthProbeError, write_growth_report
 from harness.fixtures_servers import *  # noqa: F403
 from harness.fixtures_servers import (
     absorb_worker_output,
@@ -27,9 +28,13 @@ from harness.selection import WORKER_KEY as SELECTION_KEY
 from harness.selection import apply_shard, deselect_caller, function_id, parity_unit
 from harness.session import SESSION_KEY, TIERS, BackendSetupFailed, ParitySession
 from harness.shard import Plan, Unit
-from harness.terminal import summary_lines, write
+from harness.terminal import Line, summary_lines, write
 
 RESULT_KEY = pytest.StashKey[CaseResult]()
+GROWTH_KEY = pytest.StashKey[str]()
+"""On the growth probe's item: its tier."""
+GROWTH_PROPERTY = "parity_growth"
+"""The growth item's ``user_properties`` key: its table travels to the controller so."""
 
 MARKERS = {
     "unit": "Parity tier: fast tests with no sockets (in-process backends)",
@@ -98,6 +103,53 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         function_id(metafunc.definition.parent, metafunc.function.__name__),
         [Unit(tier or "unknown", "case", c.id) for c in cases],
     )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pycollect_makeitem(
+    collector: pytest.Module | pytest.Class, name: str, obj: object
+) -> Generator[None, object, object]:
+    """``--parity-growth``: the first contract test function of each tier also brings the
+    tier's growth probe item, ``parity_growth_probe[<tier>]``, into its module."""
+    result = yield
+    parity = collector.config.stash.get(SESSION_KEY, None)
+    if parity is None or not parity.growth or not isinstance(result, list):
+        return result
+    contract = next(
+        (i for i in result if isinstance(i, pytest.Function) and "parity_case" in i.fixturenames),
+        None,
+    )
+    tier = next((t for t in TIERS if contract.get_closest_marker(t)), None) if contract else None
+    if tier is None or tier in parity.growth_tiers:
+        return result
+    parity.growth_tiers.add(tier)
+    item = pytest.Function.from_parent(
+        collector, name=f"parity_growth_probe[{tier}]", callobj=parity_growth_probe
+    )
+    if item.get_closest_marker(tier) is None:
+        item.add_marker(tier)
+    item.stash[GROWTH_KEY] = tier
+    return [*result, item]
+
+
+def parity_growth_probe(request: pytest.FixtureRequest) -> None:
+    """The tier's growth probe: how each read method's cost grows with the data
+    (``--parity-growth``; writes ``<reports>/<tier>/growth.json``)."""
+    parity = request.config.stash[SESSION_KEY]
+    tier = request.node.stash[GROWTH_KEY]
+    try:
+        report = parity.probe_growth(tier, request)
+    except BackendSetupFailed as failed:
+        explanation = failed.explain()
+    except GrowthProbeError as failed:
+        explanation = str(failed)
+    else:
+        explanation = ""
+    if explanation:  # failed outside the except block: no chained tracebacks
+        pytest.fail(f"growth probe ({tier}) could not run: {explanation}", pytrace=False)
+    path = write_growth_report(report, Path(request.config.getoption("parity_reports")), tier)
+    shown = {"tier": tier, "path": str(path), "table": report.render_text()}
+    request.node.user_properties.append((GROWTH_PROPERTY, json.dumps(shown)))
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
@@ -233,6 +285,10 @@ def pytest_collection_modifyitems(
     parity = config.stash.get(SESSION_KEY, None)
     if parity is not None and parity.shard is not None:
         parity.shard_plan = apply_shard(config, items, parity.narrowing)
+        growth = [i for i in items if GROWTH_KEY in i.stash]
+        if growth and parity.shard.index != 1:  # the growth probe runs in shard 1
+            config.hook.pytest_deselected(items=growth)
+            items[:] = [i for i in items if GROWTH_KEY not in i.stash]
 
 
 def pytest_deselected(items: Sequence[pytest.Item]) -> None:
@@ -321,6 +377,23 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     essentials, at -qq only the problems (harness/terminal.py)."""
     parity = config.stash.get(SESSION_KEY, None)
     write(terminalreporter, summary_lines(parity, exitstatus, config.get_verbosity()))
+    if parity is not None and parity.growth and config.get_verbosity() >= -1:
+        write(terminalreporter, growth_lines(terminalreporter.stats.get("passed", [])))
+
+
+def growth_lines(reports: Sequence[Any]) -> list[Line]:
+    """Each growth probe's table, from its item's report (an xdist worker's too)."""
+    lines: list[Line] = []
+    for report in reports:
+        if getattr(report, "when", "") != "call":
+            continue
+        for key, value in getattr(report, "user_properties", []):
+            if key == GROWTH_PROPERTY:
+                shown = json.loads(value)
+                lines.append(Line(f"parity {shown['tier']} growth", sep=True))
+                lines.extend(Line(text) for text in shown["table"].splitlines())
+                lines.append(Line(f"  {shown['path']}"))
+    return lines
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

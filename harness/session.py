@@ -16,6 +16,13 @@ import pytest
 
 from harness.contract.cases import ContractCase, registered_cases
 from harness.contract.runner import CaseResult, SeedCache, run_case
+from harness.cost.growth import (
+    GrowthProbeError,
+    GrowthReport,
+    growth_probe_problems,
+    missing_probe_message,
+    run_growth_probe,
+)
 from harness.programs.tier import BatchOutcome, Budget, ProgramBatch, found_modules, run_batch
 from harness.report.serialise import result_json
 from harness.selection import Narrowing, shard_option
@@ -132,6 +139,12 @@ class ParitySession:
     """How the parity items were shared out (this process's, or on the controller a worker's)."""
     narrowing: Narrowing = field(default_factory=Narrowing)
     """Which options (``-k``, ``-m``, ``--lf``...) deselected parity items, per tier."""
+    growth: bool = False
+    """``--parity-growth``: each tier run also runs the growth probe (one item)."""
+    growth_sizes: tuple[int, ...] | None = None
+    """``--parity-growth-sizes`` (None: the target's ``growth_sizes``)."""
+    growth_tiers: set[str] = field(default_factory=set)
+    """Tiers that were given their growth probe item while collecting."""
     _found: dict[int, list[str]] = field(default_factory=dict)
     setup_failures: list[dict[str, Any]] = field(default_factory=list)
     """Backends whose setup raised (from this process and, on the controller, workers)."""
@@ -160,6 +173,13 @@ class ParitySession:
             seed = budget.seed if seed is None else seed  # one fresh seed for the run
             session.budgets[tier] = dataclasses.replace(budget, seed=seed)
         session.shard = shard_option(config)
+        session.growth = bool(config.getoption("parity_growth"))
+        session.growth_sizes = config.getoption("parity_growth_sizes")
+        if session.growth_sizes is not None and not session.growth:
+            raise pytest.UsageError(
+                "--parity-growth-sizes: expected --parity-growth as well (the sizes are the "
+                "growth probe's), got the sizes alone; hint: add --parity-growth"
+            )
         found = str(config.getini("parity_found_dir") or "")
         session.found_dir = Path(config.rootpath, found) if found else None
         for tier in TIERS:
@@ -326,6 +346,23 @@ class ParitySession:
                     f"{str(program['first_difference'])[:500]}"
                 )
         return outcome
+
+    def probe_growth(self, tier: str, request: pytest.FixtureRequest) -> GrowthReport:
+        """Run the growth probe on the tier's pair (``GrowthProbeError`` if it cannot)."""
+        target = self.target_for(tier)
+        problems = growth_probe_problems(target)
+        if problems:  # before any backend is opened
+            raise GrowthProbeError(missing_probe_message(target, problems))
+        baseline, candidate = self.pair_for(tier)
+        return run_growth_probe(
+            target,
+            [
+                (baseline, self.factory(baseline, request, tier)),
+                (candidate, self.factory(candidate, request, tier)),
+            ],
+            self.growth_sizes,
+            tier=tier,
+        )
 
     def run_fields(self, tier: str) -> dict[str, Any]:
         """The report's ``run.shard`` (null for a whole run) and ``run.selection``."""

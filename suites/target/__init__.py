@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
-from harness import BackendFactory, CanonicalRules, Resources
+from harness import BackendFactory, CanonicalRules, Resources, Run
 from shop.domain import (
     AlreadyExists,
     Conflict,
@@ -22,7 +22,7 @@ from shop.domain import (
     ValidationError,
 )
 from shop.interfaces import REPOSITORY_INTERFACES
-from suites.target import backends, seed, snapshot
+from suites.target import backends, growth, seed, snapshot
 from suites.target.programs import PROGRAM_STRATEGIES
 
 
@@ -112,6 +112,10 @@ class ShopTarget:
     infrastructure_errors: tuple[type[BaseException], ...] = (Unavailable,)
     program_strategies = PROGRAM_STRATEGIES
     """Argument strategies for generated programs (Parity derives the rest from hints)."""
+    growth_sizes: tuple[int, ...] = growth.SIZES
+    """The growth probe's dataset sizes (``--parity-growth``, docs/cost-growth.md)."""
+    growth_probes = growth.PROBES
+    """Read method -> one call of it on the grown data (suites/target/growth.py)."""
 
     @property
     def backends(self) -> tuple[str, ...]:
@@ -140,6 +144,10 @@ class ShopTarget:
     def snapshot(self, repositories: Any) -> Any:
         """Everything reachable through the interfaces."""
         return snapshot.everything(repositories)
+
+    def grow(self, run: Run, size: int) -> Mapping[str, Any]:
+        """``size`` users and products under a category chain growing with ``size``."""
+        return growth.grow(run, size)
 
 
 TARGET = ShopTarget()
