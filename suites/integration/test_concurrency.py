@@ -163,3 +163,50 @@ def test_email_change_is_seen_under_exactly_one_email(repos: RepositorySet) -> N
     assert after is not None and (after.id, after.email) == (user.id, new)
     assert repos.users.get(user.id) == after
     assert repos.carts.count_items(user.id) == 2
+
+
+def test_racing_stock_decrements_take_exactly_the_stock_and_never_lose_the_product(
+    repos: RepositorySet, request: pytest.FixtureRequest
+) -> None:
+    product = make_product(repos, stock=STOCK)
+
+    outcomes = race([partial(repos.products.adjust_stock, product.id, -1) for _ in range(RACERS)])
+
+    assert kinds(outcomes) == {"int": STOCK, "InsufficientStock": RACERS - STOCK}, outcomes
+    assert sorted(o for o in outcomes if isinstance(o, int)) == list(range(STOCK))
+    stock = repos.products.get(product.id)
+    assert stock is not None and stock.stock == 0
+
+
+def _forget_the_old_item_on_condition_failures(
+    client: Any, dropped: list[str]
+) -> Callable[[], None]:
+    """Make ``client`` answer like a server that ignores ReturnValuesOnConditionCheckFailure:
+    a failed condition comes back without the item (botocore's after-call event sees the
+    parsed error before it is raised; each one is appended to ``dropped``). Returns the
+    function that undoes it."""
+
+    def drop_item(parsed: dict[str, Any], **_: Any) -> None:
+        if parsed.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            dropped.append(str(parsed.pop("Item", None) is not None))
+
+    client.meta.events.register("after-call.dynamodb.UpdateItem", drop_item)
+    return lambda: client.meta.events.unregister("after-call.dynamodb.UpdateItem", drop_item)
+
+
+@pytest.mark.shop_backends("dynamodb")
+def test_losers_are_insufficient_stock_even_when_the_server_returns_no_old_item(
+    repos: RepositorySet,
+) -> None:
+    product = make_product(repos, stock=STOCK)
+    dropped: list[str] = []
+    client = repos.products._db.client  # type: ignore[attr-defined]
+    undo = _forget_the_old_item_on_condition_failures(client, dropped)
+    try:
+        outcomes = race(
+            [partial(repos.products.adjust_stock, product.id, -1) for _ in range(RACERS)]
+        )
+    finally:
+        undo()
+    assert dropped, "expected racers to reach the failed-condition path, none did"
+    assert kinds(outcomes) == {"int": STOCK, "InsufficientStock": RACERS - STOCK}, outcomes

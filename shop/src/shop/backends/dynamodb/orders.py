@@ -219,9 +219,14 @@ class DynamoOrderRepository(CollectionRepository):
                 subject=("order", order.id),
             )
         except ConditionFailed as failed:
-            if failed.old is not None:
-                current = OrderStatus(failed.old["status"])
-                rules.check_forward_transition(order.id, current, wanted)
+            # without the item in the failure (a server ignoring
+            # ReturnValuesOnConditionCheckFailure), read the order again to tell an invalid
+            # transition from a concurrent change, as the honoured path does
+            current_item = failed.old if failed.old is not None else self._order_item(order.id)
+            if current_item is None:
+                raise NotFound("order", order.id) from None
+            current = OrderStatus(current_item["status"])
+            rules.check_forward_transition(order.id, current, wanted)
             raise Conflict("order", order.id, CONCURRENT_CHANGE) from None
         return order_from_item(stored)
 

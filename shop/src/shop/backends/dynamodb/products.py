@@ -352,9 +352,13 @@ class DynamoProductRepository(Repository):
                 subject=("product", key),
             )
         except ConditionFailed as failed:
-            if failed.old is None:
+            # A server that does not return the item with the failure (an older emulator
+            # ignoring ReturnValuesOnConditionCheckFailure) gives no ``old``: read it again
+            # (consistently) rather than take "no item returned" for "no product".
+            current = failed.old if failed.old is not None else self._product_item(key)
+            if current is None:
                 raise NotFound("product", key) from None
-            self._check_stock(key, whole(failed.old["stock"]), change)
+            self._check_stock(key, whole(current["stock"]), change)
             raise Conflict("product", key, CONCURRENT_CHANGE) from None
         return whole(stored["stock"])
 
