@@ -39,6 +39,7 @@ from harness.report.baseline import BaselineError, blamed_on_drift, digest, load
 from harness.report.evidence import disagreements, method_rows
 from harness.report.ledger import Entry, Ledger, LedgerError, load_ledger
 from harness.report.merge import MergeError, merge_reports
+from harness.report.reading import Unreadable, read_text
 from harness.report.schema import SchemaError, check_schema
 from harness.report.serialise import SCHEMA
 from harness.report.wording import plural as plural  # re-exported: tests use gate.plural
@@ -129,9 +130,9 @@ def load_report(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise Untrusted(f"{path}: no report; the run crashed or wrote it elsewhere")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise Untrusted(f"{path}: unreadable ({error})") from None
+        text = read_text(path)
+    except Unreadable as error:
+        raise Untrusted(str(error)) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:

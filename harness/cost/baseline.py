@@ -20,6 +20,7 @@ from typing import Any
 
 from harness.cost.profile import SIDES, case_costs
 from harness.json_position import json_error_at
+from harness.report.reading import Unreadable, read_text
 from harness.report.schema import SchemaError, check_schema
 from harness.report.write import write_atomically
 
@@ -105,9 +106,9 @@ def load_cost_baseline(path: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise CostBaselineError(f"{path}: unreadable ({error})") from None
+        text = read_text(path)
+    except Unreadable as error:
+        raise CostBaselineError(f"{error}; restore it from git") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:

@@ -28,6 +28,7 @@ from typing import Any
 
 from harness.canonical import dumps
 from harness.json_position import json_error_at
+from harness.report.reading import Unreadable, read_text
 from harness.report.schema import SchemaError, check_schema
 from harness.report.serialise import BASELINE_SCHEMA
 from harness.report.write import write_atomically
@@ -89,7 +90,10 @@ def load_baseline(path: Path) -> dict[str, Any] | None:
     """The committed baseline, or ``None`` when there is none yet."""
     if not path.exists():
         return None
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_text(path)
+    except Unreadable as error:
+        raise BaselineError(f"{error}; restore it from git") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:

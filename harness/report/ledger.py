@@ -25,6 +25,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from harness.report.reading import Unreadable, read_text
+
 FIELDS = ("reason", "owner", "expires")
 
 
@@ -87,7 +89,10 @@ def load_ledger(path: Path) -> Ledger:
     """Read and check a ledger file; a missing file is an empty ledger."""
     if not path.exists():
         return Ledger(str(path), ())
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_text(path)
+    except Unreadable as error:
+        raise LedgerError(f"{error}; restore it from git") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -1,0 +1,27 @@
+"""Reading a file that crosses a boundary as text, with an error that names the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["Unreadable", "read_text"]
+
+
+class Unreadable(ValueError):
+    """The file cannot be read as UTF-8 text (the message names it and the byte)."""
+
+
+def read_text(path: Path) -> str:
+    """``path``'s text, or :class:`Unreadable` saying where and why it is not UTF-8 text or
+    cannot be read at all."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise Unreadable(f"{path}: cannot be read ({error.strerror or error})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Unreadable(
+            f"{path}: not UTF-8 text at byte {error.start:,} of {len(data):,} "
+            f"({error.reason}); the file is corrupt or not a text file"
+        ) from None
