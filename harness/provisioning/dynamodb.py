@@ -90,6 +90,7 @@ class ExternalDynamo(DynamoServer):
         self._endpoint = self.target
         try:
             self._wait(self.timeout)
+            self._identify()
         except NotReady as exc:
             raise ProvisioningError(
                 "the DynamoDB endpoint is not reachable",
@@ -100,6 +101,19 @@ class ExternalDynamo(DynamoServer):
                 ),
             ) from exc
         return self
+
+    def _identify(self) -> None:
+        """Name what answers (kind and version) for the header and the reports."""
+        from harness.provisioning.identify import identify_dynamodb
+
+        try:
+            identity = identify_dynamodb(self.target.client(_probe_config()), self.target.url)
+        except Exception as error:  # labelling only: a failed probe must not stop the run
+            self.kind = f"{self.kind}: not identified ({type(error).__name__})"
+            return
+        origin = "external endpoint" if self.target.url else "real AWS DynamoDB"
+        self.kind = f"{origin}: {identity.kind} ({identity.evidence})"
+        self.version = identity.version
 
     def stop(self) -> None:
         self._endpoint = None

@@ -94,3 +94,19 @@ def test_dynamodb_server_describes_itself(parity_dynamodb_server: DynamoServer) 
     assert parity_dynamodb_server.endpoint.secret_key is None or (
         parity_dynamodb_server.endpoint.secret_key not in repr(parity_dynamodb_server.endpoint)
     )
+
+
+def test_an_external_endpoint_is_named_by_what_answers_it() -> None:
+    """A moto server started apart and given as an external endpoint: the description
+    the run header and reports show names the kind and version, not just "external"."""
+    from harness.provisioning.dynamodb import ExternalDynamo, MotoServer
+
+    own = MotoServer("identity test", "identity_").start()
+    try:
+        external = ExternalDynamo(own.endpoint, "PARITY_DYNAMODB_ENDPOINT is set").start()
+        described = external.describe()
+        assert "external endpoint: moto server" in described, described
+        assert external.version.startswith("werkzeug "), described
+        external.stop()
+    finally:
+        own.stop()
