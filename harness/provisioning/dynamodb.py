@@ -217,6 +217,11 @@ class MotoServer(DynamoServer):
         self._process: subprocess.Popen[str] | None = None
         self._log: IO[str] | None = None
 
+    @property
+    def pid(self) -> int | None:
+        """The server process's pid while it runs."""
+        return None if self._process is None else self._process.pid
+
     def start(self) -> Self:
         self.base_dir = Path(tempfile.mkdtemp(prefix="parity-moto-"))
         log_path = self.base_dir / "moto.log"
