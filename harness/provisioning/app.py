@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Self
 
 from harness.provisioning.errors import ProvisioningError
+from harness.provisioning.lifetime import die_with_parent
 from harness.provisioning.readiness import NotReady, free_loopback_port, log_tail, wait_until_ready
 from harness.provisioning.server import ProvisionedServer
 
@@ -60,6 +61,7 @@ class AppServer(ProvisionedServer):
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env={**os.environ, **self.env},
+            preexec_fn=die_with_parent(),
         )
         try:
             self.ready_seconds = wait_until_ready(

@@ -21,6 +21,7 @@ from typing import IO, Any, Self
 from harness.provisioning.choice import DYNAMODB_ENDPOINT_ENV, LOCAL_REGION, DynamoChoice
 from harness.provisioning.endpoints import DynamoEndpoint
 from harness.provisioning.errors import ProvisioningError
+from harness.provisioning.lifetime import die_with_parent
 from harness.provisioning.readiness import NotReady, log_tail, wait_until_ready
 from harness.provisioning.server import ProvisionedServer
 
@@ -233,6 +234,7 @@ class MotoServer(DynamoServer):
             stdout=subprocess.PIPE,
             stderr=self._log,
             text=True,
+            preexec_fn=die_with_parent(),
         )
         first_line: list[str] = []
         assert process.stdout is not None  # noqa: S101 - guaranteed by stdout=PIPE

@@ -22,6 +22,7 @@ from typing import IO, Any, Literal, Self
 from harness.provisioning.choice import MYSQL_HINT, MYSQL_URL_ENV, MySQLChoice
 from harness.provisioning.endpoints import MySQLEndpoint
 from harness.provisioning.errors import ProvisioningError
+from harness.provisioning.lifetime import die_with_parent
 from harness.provisioning.readiness import NotReady, free_loopback_port, log_tail, wait_until_ready
 from harness.provisioning.server import ProvisionedServer
 
@@ -319,7 +320,11 @@ class LocalMySQLServer(MySQLServer):
             command.append("--mysqlx=OFF")
         self._log = self.log_path.open("ab")
         self._process = process = subprocess.Popen(  # noqa: S603 - absolute path, fixed args
-            command, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent(),
         )
         self._admin = MySQLEndpoint(
             host="127.0.0.1",
