@@ -61,4 +61,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     for (_, name), factory in parity._factories.items() if parity else []:
         server = getattr(factory, "server", None)
         if server is not None:
-            report.sections.append((f"app log: {name}", server.log_text()))
+            server.keep_log = True  # a failed run keeps the log; the section says where
+            report.sections.append(
+                (f"app log: {name} (kept at {server.log_path})", server.log_text())
+            )

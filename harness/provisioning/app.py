@@ -44,6 +44,9 @@ class AppServer(ProvisionedServer):
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self.log_path = Path(tempfile.mkstemp(prefix=f"parity-{name}-", suffix=".log")[1])
+        self.keep_log = False
+        """Keep the log file after ``stop`` (set it when a test using the app failed); it is
+        also kept when the app exited by itself, and deleted otherwise."""
 
     @property
     def url(self) -> str:
@@ -96,7 +99,10 @@ class AppServer(ProvisionedServer):
         return log_tail(self.log_path, lines=60)
 
     def stop(self) -> None:
-        """Stop the process (terminate, then kill after 10 s); safe to call twice."""
+        """Stop the process (terminate, then kill after 10 s) and delete its log unless it is
+        kept (``keep_log``, or the app exited by itself); safe to call twice."""
+        if self._process is not None and self._process.poll() is not None:
+            self.keep_log = True  # it died on its own: the log says why
         if self._process is not None and self._process.poll() is None:
             self._process.terminate()
             try:
@@ -108,3 +114,5 @@ class AppServer(ProvisionedServer):
         if self._log is not None:
             self._log.close()
             self._log = None
+        if not self.keep_log:
+            self.log_path.unlink(missing_ok=True)
