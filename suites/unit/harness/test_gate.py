@@ -325,7 +325,7 @@ def test_a_report_without_its_end_marker_fails_closed(project: Project) -> None:
     [
         ("[]", "expected a JSON object, got list"),
         ('{"schema": "parity-compatibility/0", "end": "parity-compatibility/0"}', "schema"),
-        (b"\xff\xfe not utf-8", "unreadable"),
+        (b"\xff\xfe not utf-8", "not UTF-8 text at byte 0"),
     ],
 )
 def test_a_report_of_another_kind_fails_closed(
