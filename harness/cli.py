@@ -222,7 +222,7 @@ def _add_gate(commands: Any) -> None:
         type=_percentage,
         default=0.10,
         metavar="PCT",
-        help="growth of capacity units or rows examined per call allowed (default 10%%)",
+        help="growth of capacity units per call allowed (default 10%%)",
     )
     check.add_argument(
         "--allow-partial",

@@ -5,9 +5,10 @@ cost when the baseline was last reviewed (mean requests, read and write capacity
 MySQL rows examined). ``--parity-update-baseline`` rewrites it with the behaviour baseline.
 The gate compares a run with it case by case, so adding a case changes nothing: a method
 whose requests per call grew beyond ``requests`` tolerance (default: any increase), or
-whose capacity (read/write units, rows examined) grew by more than ``capacity`` (default
-10 %), is a **cost regression** unless a live ledger entry accepts it (``method`` = the
-method, ``path`` = ``cost:<metric>`` such as ``cost:requests``, or ``cost:*``).
+whose capacity (read/write units) grew by more than ``capacity`` (default 10 %), is a
+**cost regression** unless a live ledger entry accepts it (``method`` = the method,
+``path`` = ``cost:<metric>`` such as ``cost:requests``, or ``cost:*``). MySQL's rows
+examined are kept for people to read, not gated (see ``METRICS``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,11 @@ __all__ = [
 ]
 
 COST_SCHEMA = "parity-cost/1"
-METRICS = ("requests", "read_units", "write_units", "rows_examined")
+METRICS = ("requests", "read_units", "write_units")
+"""What the gate compares. MySQL's rows examined are recorded but not gated: between two
+identical integration runs one case's ``users.create`` examined 1 and then 3.5 rows per
+call (InnoDB's reads for a unique check depend on what earlier cases left in the pages),
+so gating them fails clean runs; requests and DynamoDB's computed units are exact."""
 
 
 class CostBaselineError(ValueError):
@@ -51,7 +56,7 @@ class Tolerance:
     requests: float = 0.0
     """Absolute: extra requests per call allowed (0: any increase fails)."""
     capacity: float = 0.10
-    """Relative: growth of capacity units or rows examined per call allowed (0.10: +10 %)."""
+    """Relative: growth of capacity units per call allowed (0.10: +10 %)."""
 
 
 @dataclass(frozen=True)
