@@ -17,7 +17,6 @@ See ``docs/gate.md``.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Collection, Iterable, Mapping
@@ -34,12 +33,11 @@ from harness.cost.baseline import (
     load_cost_baseline,
 )
 from harness.cost.profile import cost_section
-from harness.json_position import json_error_at
 from harness.report.baseline import BaselineError, blamed_on_drift, digest, load_baseline
 from harness.report.evidence import disagreements, method_rows
 from harness.report.ledger import Entry, Ledger, LedgerError, load_ledger
 from harness.report.merge import MergeError, merge_reports
-from harness.report.reading import Unreadable, read_text
+from harness.report.reading import Unreadable, read_json
 from harness.report.schema import SchemaError, check_schema
 from harness.report.serialise import SCHEMA
 from harness.report.wording import plural as plural  # re-exported: tests use gate.plural
@@ -130,15 +128,10 @@ def load_report(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise Untrusted(f"{path}: no report; the run crashed or wrote it elsewhere")
     try:
-        text = read_text(path)
+        data = read_json(path)
     except Unreadable as error:
-        raise Untrusted(str(error)) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
         raise Untrusted(
-            f"{path}: {json_error_at(text, error)}; the file is truncated or corrupt, so the "
-            "run cannot be trusted"
+            f"{error}; the file is truncated or corrupt, so the run cannot be trusted"
         ) from None
     if not isinstance(data, dict):
         raise Untrusted(f"{path}: expected a JSON object, got {type(data).__name__}")

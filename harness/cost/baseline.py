@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.cost.profile import SIDES, case_costs
-from harness.json_position import json_error_at
-from harness.report.reading import Unreadable, read_text
+from harness.report.reading import Unreadable, read_json
 from harness.report.schema import SchemaError, check_schema
 from harness.report.write import write_atomically
 
@@ -111,15 +110,10 @@ def load_cost_baseline(path: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:
-        text = read_text(path)
+        data = read_json(path)
     except Unreadable as error:
-        raise CostBaselineError(f"{error}; restore it from git") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
         raise CostBaselineError(
-            f"{path}: {json_error_at(text, error)}; restore it from git or rewrite it with "
-            "--parity-update-baseline"
+            f"{error}; restore it from git or rewrite it with --parity-update-baseline"
         ) from None
     try:
         check_schema(data, "cost", path)

@@ -27,8 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.canonical import dumps
-from harness.json_position import json_error_at
-from harness.report.reading import Unreadable, read_text
+from harness.report.reading import Unreadable, read_json
 from harness.report.schema import SchemaError, check_schema
 from harness.report.serialise import BASELINE_SCHEMA
 from harness.report.write import write_atomically
@@ -91,15 +90,10 @@ def load_baseline(path: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:
-        text = read_text(path)
+        data = read_json(path)
     except Unreadable as error:
-        raise BaselineError(f"{error}; restore it from git") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
         raise BaselineError(
-            f"{path}: {json_error_at(text, error)}; restore it from git or rewrite it with "
-            "--parity-update-baseline"
+            f"{error}; restore it from git or rewrite it with --parity-update-baseline"
         ) from None
     if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
         seen = data.get("schema") if isinstance(data, dict) else type(data).__name__

@@ -1,10 +1,15 @@
-"""Reading a file that crosses a boundary as text, with an error that names the file."""
+"""Reading a file that crosses a boundary (as text, or as JSON), with an error that names
+the file and where in it the problem is."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
-__all__ = ["Unreadable", "read_text"]
+from harness.json_position import json_error_at
+
+__all__ = ["Unreadable", "read_json", "read_text"]
 
 
 class Unreadable(ValueError):
@@ -25,3 +30,13 @@ def read_text(path: Path) -> str:
             f"{path}: not UTF-8 text at byte {error.start:,} of {len(data):,} "
             f"({error.reason}); the file is corrupt or not a text file"
         ) from None
+
+
+def read_json(path: Path) -> Any:
+    """``path``'s JSON document, or :class:`Unreadable` naming the file and the position
+    (character offset, line and column) where it stops being JSON."""
+    text = read_text(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise Unreadable(f"{path}: {json_error_at(text, error)}") from None
