@@ -9,6 +9,9 @@ Everything a team writes against is exported here (and only here is public):
   ``CanonicalRules``;
 * generated programs: ``Pools`` and ``Override`` for a target's ``program_strategies``;
 * the e2e tier: ``AppServer`` starts the system's own entry point (e.g. an HTTP app);
+* reliability tests of your own: ``LoopbackProxy`` cuts a server off mid-test;
+  ``HoldBackReads``/``HoldBackWrites`` make batch answers partial and
+  ``answer_with_error`` answers a request with a DynamoDB error (botocore events);
 * building backends: ``BackendFactory`` and ``SavesState``, ``Determinism`` with its
   ``ClockLike``/``IdSource`` protocols, ``Resources`` and the handles it gives
   (``MySQLEndpoint``, ``DynamoEndpoint``; the servers behind them are ``MySQLServer`` and
@@ -39,8 +42,10 @@ if TYPE_CHECKING:
         IdSource,
         SequentialIds,
     )
+    from harness.faults import HoldBackReads, HoldBackWrites, answer_with_error
     from harness.programs.draw import Override, Pools
     from harness.provisioning.app import AppServer
+    from harness.provisioning.cutoff import LoopbackProxy
     from harness.provisioning.dynamodb import DynamoServer as DynamoDBServer
     from harness.provisioning.dynamodb import moto_in_process
     from harness.provisioning.endpoints import DynamoEndpoint, MySQLEndpoint
@@ -112,6 +117,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Pools": ("harness.programs.draw", "Pools"),
     "Override": ("harness.programs.draw", "Override"),
     "AppServer": ("harness.provisioning.app", "AppServer"),
+    "LoopbackProxy": ("harness.provisioning.cutoff", "LoopbackProxy"),
+    "HoldBackReads": ("harness.faults", "HoldBackReads"),
+    "HoldBackWrites": ("harness.faults", "HoldBackWrites"),
+    "answer_with_error": ("harness.faults", "answer_with_error"),
 }
 
 __all__ = [
@@ -132,7 +141,10 @@ __all__ = [
     "HasInfrastructureErrors",
     "HasPaging",
     "HasProgramStrategies",
+    "HoldBackReads",
+    "HoldBackWrites",
     "IdSource",
+    "LoopbackProxy",
     "MySQLBackend",
     "MySQLDatabase",
     "MySQLEndpoint",
@@ -150,6 +162,7 @@ __all__ = [
     "StorageUnavailable",
     "Target",
     "TargetError",
+    "answer_with_error",
     "case",
     "dynamodb_backend",
     "load_target",

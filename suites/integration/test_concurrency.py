@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from shop.domain import InsufficientStock, Order, OrderStatus, UserChanges
+from harness.faults import answer_with_error
+from shop.domain import Conflict, InsufficientStock, Order, OrderStatus, UserChanges
 from shop.repository_set import RepositorySet
 from suites.behaviour.builders import make_product, make_user
 
@@ -80,6 +81,90 @@ def test_racing_checkouts_sell_exactly_the_stock_left(repos: RepositorySet) -> N
     buyers = {o.user_id for o in placed}
     for shopper in shoppers:  # winners' carts emptied, losers' carts untouched
         assert repos.carts.count_items(shopper.id) == (0 if shopper.id in buyers else 1)
+
+
+CONFLICTS = 4
+"""Checkout transactions answered with TransactionConflict in the conflict race."""
+
+
+class FirstTransactionsConflict:
+    """Answer the first ``times`` TransactWriteItems of a client with TransactionConflict
+    on the product (as DynamoDB may answer transactions racing for one item; no local
+    server does), thread-safely; later ones are sent."""
+
+    EVENT = "before-send.dynamodb.TransactWriteItems"
+
+    def __init__(self, client: Any, times: int) -> None:
+        self.client, self.left = client, times
+        self.threads: set[str] = set()
+        """Names of the racing threads whose transaction was answered with the conflict."""
+        self._lock = threading.Lock()
+        # items of a one-line checkout: user version, the product's stock, order, cart line
+        self._answer = answer_with_error(
+            400,
+            "TransactionCanceledException",
+            CancellationReasons=[
+                {"Code": "None"},
+                {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"},
+                {"Code": "None"},
+                {"Code": "None"},
+            ],
+        )
+
+    def __call__(self, request: Any, **_: Any) -> Any:
+        with self._lock:
+            if self.left == 0:
+                return None
+            self.left -= 1
+            self.threads.add(threading.current_thread().name)
+        return self._answer(request)
+
+    def __enter__(self) -> FirstTransactionsConflict:
+        self.client.meta.events.register(self.EVENT, self, unique_id=id(self))
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.client.meta.events.unregister(self.EVENT, unique_id=id(self))
+
+
+@pytest.mark.shop_backends("dynamodb")
+def test_racing_checkouts_that_meet_transaction_conflicts_are_told_to_retry(
+    repos: RepositorySet,
+) -> None:
+    product = make_product(repos, stock=STOCK)
+    shoppers = [make_user(repos) for _ in range(RACERS)]
+    for shopper in shoppers:
+        repos.carts.add_item(shopper.id, product.id, 1)
+    client = repos.orders._db.client  # type: ignore[attr-defined]
+
+    with FirstTransactionsConflict(client, CONFLICTS) as conflicts:
+        outcomes = race([partial(repos.orders.place, s.id, "1 Race Road") for s in shoppers])
+
+    assert len(conflicts.threads) == CONFLICTS, "fewer checkouts reached a transaction"
+    assert kinds(outcomes)["Order"] == STOCK, outcomes
+    for index, outcome in enumerate(outcomes):
+        if f"racer-{index}" in conflicts.threads:
+            # documented: re-read the stock; taken meanwhile -> InsufficientStock, else Conflict
+            assert isinstance(outcome, Conflict | InsufficientStock), outcome
+        else:
+            assert isinstance(outcome, Order | InsufficientStock), outcome
+        if isinstance(outcome, Conflict):
+            assert outcome.fields()["reason"] == "changed concurrently by another request; retry"
+    assert kinds(outcomes)["Conflict"] >= 1, "no conflicted checkout found stock left"
+    print(f"checkouts with {CONFLICTS} injected conflicts: {dict(kinds(outcomes))}")
+    placed = [o for o in outcomes if isinstance(o, Order)]
+    stock = repos.products.get(product.id)
+    assert stock is not None and stock.stock == 0
+    pending = repos.orders.list_by_status(OrderStatus.PENDING, limit=100)
+    assert sorted(o.id for o in pending.items) == sorted(o.id for o in placed)
+    buyers = {o.user_id for o in placed}
+    for shopper in shoppers:  # a conflicted checkout wrote nothing: its cart is untouched
+        assert repos.carts.count_items(shopper.id) == (0 if shopper.id in buyers else 1)
+    told_to_retry = [s for s, o in zip(shoppers, outcomes, strict=True) if isinstance(o, Conflict)]
+    for shopper in told_to_retry:  # the advised retry now finds the stock gone
+        with pytest.raises(InsufficientStock):
+            repos.orders.place(shopper.id, "1 Race Road")
+        assert repos.carts.count_items(shopper.id) == 1
 
 
 def test_racing_adds_to_one_cart_line_lose_no_update(repos: RepositorySet) -> None:

@@ -24,10 +24,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
+from botocore.awsrequest import AWSPreparedRequest
 from botocore.exceptions import ClientError, ConnectionClosedError
 from botocore.httpsession import URLLib3Session
 
+from harness.faults import answer_with_error
 from harness.session import SESSION_KEY
 from shop.backends.dynamodb import build_dynamodb_repositories
 from shop.backends.mysql.connection import Connection, connect
@@ -112,29 +113,8 @@ def dynamo(repos: RepositorySet, request: pytest.FixtureRequest) -> Iterator[Rep
         yield repositories
 
 
-class _Raw:
-    """The body of a fake response, as botocore reads it."""
-
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
-
-
-def fake_error(status: int, code: str, **extra: Any) -> Callable[[AWSPreparedRequest], Any]:
-    """A fault answering the request with a DynamoDB JSON error, without sending it."""
-    body = json.dumps(
-        {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "injected", **extra}
-    ).encode()
-
-    def answer(request: AWSPreparedRequest) -> AWSResponse:
-        headers = HTTPHeaders()
-        headers["Content-Type"] = "application/x-amz-json-1.0"
-        headers["x-amzn-RequestId"] = "injected"
-        return AWSResponse(request.url, status, headers, _Raw(body))
-
-    return answer
+fake_error = answer_with_error
+"""A fault answering the request with a DynamoDB JSON error, without sending it."""
 
 
 class Injector:
