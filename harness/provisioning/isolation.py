@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
     from harness.provisioning.endpoints import MySQLEndpoint
 
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9_$]{1,64}$")
-_BATCH = 25  # BatchWriteItem limit
 
 
 def worker_id() -> str:
@@ -155,16 +153,9 @@ def _key_names(client: DynamoDBClient, table: str) -> list[str]:
 
 
 def _delete_keys(client: DynamoDBClient, table: str, keys: Sequence[Any]) -> None:
-    for start in range(0, len(keys), _BATCH):
-        requests: Any = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + _BATCH]]
-        pending: Any = {table: requests}
-        for attempt in range(20):
-            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems")
-            if not pending:
-                break
-            threading.Event().wait(min(0.05 * 2**attempt, 2.0))  # back off: throttled
-        else:
-            raise RuntimeError(f"{table}: items still unprocessed after 20 BatchWriteItem calls")
+    from harness.storage.dynamodb_state import batch_write
+
+    batch_write(client, table, [{"DeleteRequest": {"Key": key}} for key in keys])
 
 
 def drop_prefixed_tables(client: DynamoDBClient, prefix: str) -> list[str]:

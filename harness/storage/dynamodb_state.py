@@ -16,8 +16,8 @@ through the backend's administrative client, which is never counted as the repos
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -217,20 +217,34 @@ def load_items(
         batch_write(client, prefix + logical, requests)
 
 
-def batch_write(client: DynamoDBClient, table: str, requests: Sequence[Any]) -> None:
+UNPROCESSED_ATTEMPTS = 20
+"""BatchWriteItem requests per chunk before items still unprocessed are an error."""
+
+
+def batch_write(
+    client: DynamoDBClient,
+    table: str,
+    requests: Sequence[Any],
+    *,
+    pause: Callable[[float], object] | None = None,
+) -> None:
     """``BatchWriteItem`` of ``requests`` in chunks of 25, re-sending unprocessed items
-    after a growing pause (throttling)."""
+    after a growing pause (``pause(seconds)``, default ``time.sleep``: 0.1 s doubling up
+    to 2 s; throttling); items still unprocessed after ``UNPROCESSED_ATTEMPTS`` requests
+    are a StorageError."""
+    wait = time.sleep if pause is None else pause
     for start in range(0, len(requests), _BATCH):
         pending: Any = {table: list(requests[start : start + _BATCH])}
-        for attempt in range(20):
+        for attempt in range(UNPROCESSED_ATTEMPTS):
+            if attempt:
+                wait(min(0.05 * 2**attempt, 2.0))
             pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems")
             if not pending:
                 break
-            threading.Event().wait(min(0.05 * 2**attempt, 2.0))
         else:
             raise StorageError(
                 f"DynamoDB BatchWriteItem on table {table} kept items unprocessed",
-                expected="every item written within 20 BatchWriteItem calls",
+                expected=f"every item written within {UNPROCESSED_ATTEMPTS} BatchWriteItem calls",
                 observed=f"{len(pending.get(table, []))} items still unprocessed",
                 hint="the table is throttled: raise its capacity or use on-demand billing",
             )

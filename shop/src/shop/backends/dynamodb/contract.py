@@ -12,7 +12,7 @@ import functools
 import json
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -24,6 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from shop.backends.dynamodb.client import make_client
 from shop.backends.dynamodb.errors import unavailable
+from shop.domain import Unavailable
 from shop.settings import DynamoSettings
 
 if TYPE_CHECKING:
@@ -246,6 +247,35 @@ def delete_tables(
                 raise unavailable("DeleteTable", physical, exc) from None
 
 
+def write_batches(
+    client: DynamoDBClient,
+    physical: str,
+    requests: Sequence[Mapping[str, Any]],
+    contract: Contract,
+    attempts: int,
+) -> None:
+    """BatchWriteItem of ``requests`` in chunks of the contract's batch limit.
+
+    Items DynamoDB leaves unprocessed (it may, when throttled) are sent again after a
+    short, growing pause; items still unprocessed after ``attempts`` requests for a chunk
+    make the call ``Unavailable``, naming how many were never written.
+    """
+    limit = contract.batch_write_limit
+    for start in range(0, len(requests), limit):
+        pending: Mapping[str, Any] = {physical: list(requests[start : start + limit])}
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+            if not pending:
+                break
+        else:
+            left = len(pending.get(physical, []))
+            detail = f"{left} items still unprocessed after {attempts} requests"
+            logger.warning("DynamoDB BatchWriteItem on %s failed: %s", physical, detail)
+            raise Unavailable("BatchWriteItem", f"{physical}: {detail}")
+
+
 def delete_all_items(
     settings: DynamoSettings,
     *,
@@ -273,17 +303,9 @@ def delete_all_items(
                 while True:
                     page = client.scan(**scan)
                     keys = [{k: item[k] for k in key_names} for item in page.get("Items", [])]
-                    for start in range(0, len(keys), contract.batch_write_limit):
-                        chunk = keys[start : start + contract.batch_write_limit]
-                        pending: Mapping[str, Any] = {
-                            physical: [{"DeleteRequest": {"Key": key}} for key in chunk]
-                        }
-                        while pending:
-                            result = client.batch_write_item(RequestItems=pending)
-                            pending = result.get("UnprocessedItems") or {}
-                            if pending:
-                                time.sleep(0.1)
-                        removed += len(chunk)
+                    deletes = [{"DeleteRequest": {"Key": key}} for key in keys]
+                    write_batches(client, physical, deletes, contract, settings.max_attempts)
+                    removed += len(keys)
                     if "LastEvaluatedKey" not in page:
                         break
                     scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -354,13 +376,7 @@ def load_items(
                 for key, item in wanted.items()
                 if present.get(key) != item
             ]
-            for start in range(0, len(requests), contract.batch_write_limit):
-                pending: Mapping[str, Any] = {
-                    physical: requests[start : start + contract.batch_write_limit]
-                }
-                try:
-                    while pending:
-                        result = client.batch_write_item(RequestItems=pending)
-                        pending = result.get("UnprocessedItems") or {}
-                except (BotoCoreError, ClientError) as exc:
-                    raise unavailable("BatchWriteItem", physical, exc) from None
+            try:
+                write_batches(client, physical, requests, contract, settings.max_attempts)
+            except (BotoCoreError, ClientError) as exc:
+                raise unavailable("BatchWriteItem", physical, exc) from None
