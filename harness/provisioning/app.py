@@ -7,18 +7,17 @@ failure shows the command, the exit status and the tail of the log.
 
 from __future__ import annotations
 
-import os
 import shlex
+import shutil
 import subprocess
-import tempfile
 import urllib.request
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import IO, Self
 
 from harness.provisioning.errors import ProvisioningError
 from harness.provisioning.lifetime import die_with_parent
 from harness.provisioning.readiness import NotReady, free_loopback_port, log_tail, wait_until_ready
+from harness.provisioning.rundirs import mark_kept, new_run_dir, record_pid, server_env
 from harness.provisioning.server import ProvisionedServer
 
 
@@ -43,7 +42,8 @@ class AppServer(ProvisionedServer):
         self.ready_seconds = 0.0
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
-        self.log_path = Path(tempfile.mkstemp(prefix=f"parity-{name}-", suffix=".log")[1])
+        self.run_dir = new_run_dir("app")
+        self.log_path = self.run_dir / f"{name}.log"
         self.keep_log = False
         """Keep the log file after ``stop`` (set it when a test using the app failed); it is
         also kept when the app exited by itself, and deleted otherwise."""
@@ -63,9 +63,10 @@ class AppServer(ProvisionedServer):
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, **self.env},
+            env={**server_env(self.run_dir), **self.env},
             preexec_fn=die_with_parent(),
         )
+        record_pid(self.run_dir, self._process.pid)
         try:
             self.ready_seconds = wait_until_ready(
                 self._health, timeout=self.timeout, died=self._died
@@ -114,5 +115,7 @@ class AppServer(ProvisionedServer):
         if self._log is not None:
             self._log.close()
             self._log = None
-        if not self.keep_log:
-            self.log_path.unlink(missing_ok=True)
+        if self.keep_log:
+            mark_kept(self.run_dir)  # a later run's reap leaves it for whoever reads it
+        else:
+            shutil.rmtree(self.run_dir, ignore_errors=True)

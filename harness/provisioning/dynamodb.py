@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from harness.provisioning.endpoints import DynamoEndpoint
 from harness.provisioning.errors import ProvisioningError
 from harness.provisioning.lifetime import die_with_parent
 from harness.provisioning.readiness import NotReady, log_tail, wait_until_ready
+from harness.provisioning.rundirs import new_run_dir, record_pid, server_env
 from harness.provisioning.server import ProvisionedServer
 
 LOCAL_KEY = "testing"
@@ -224,7 +224,7 @@ class MotoServer(DynamoServer):
         return None if self._process is None else self._process.pid
 
     def start(self) -> Self:
-        self.base_dir = Path(tempfile.mkdtemp(prefix="parity-moto-"))
+        self.base_dir = new_run_dir("moto")
         log_path = self.base_dir / "moto.log"
         command = [sys.executable, "-c", _MOTO_CHILD]
         self._log = log_path.open("w")
@@ -234,8 +234,10 @@ class MotoServer(DynamoServer):
             stdout=subprocess.PIPE,
             stderr=self._log,
             text=True,
+            env=server_env(self.base_dir),
             preexec_fn=die_with_parent(),
         )
+        record_pid(self.base_dir, process.pid)
         first_line: list[str] = []
         assert process.stdout is not None  # noqa: S101 - guaranteed by stdout=PIPE
         stdout = process.stdout

@@ -24,6 +24,7 @@ from harness.provisioning.endpoints import MySQLEndpoint
 from harness.provisioning.errors import ProvisioningError
 from harness.provisioning.lifetime import die_with_parent
 from harness.provisioning.readiness import NotReady, free_loopback_port, log_tail, wait_until_ready
+from harness.provisioning.rundirs import new_run_dir, record_pid, server_env
 from harness.provisioning.server import ProvisionedServer
 
 CHARSET_OPTIONS = (
@@ -230,7 +231,7 @@ class LocalMySQLServer(MySQLServer):
     def start(self) -> Self:
         try:
             self._detect_flavor()
-            self.base_dir = _short_temp_dir()
+            self.base_dir = new_run_dir("mysql")
             self._initialise()
             for attempt in range(3):
                 if self._launch(last_try=attempt == 2):
@@ -324,8 +325,10 @@ class LocalMySQLServer(MySQLServer):
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            env=server_env(self._base()),
             preexec_fn=die_with_parent(),
         )
+        record_pid(self._base(), process.pid)
         self._admin = MySQLEndpoint(
             host="127.0.0.1",
             port=port,
@@ -404,15 +407,6 @@ def _refused_login(exc: Exception) -> bool:
         (1045,),
         (1049,),
     )
-
-
-def _short_temp_dir() -> Path:
-    """A new temp dir whose socket path stays under the ~104-byte unix socket limit."""
-    base = tempfile.mkdtemp(prefix="parity-mysql-")
-    if len(base) > 80 and Path("/tmp").is_dir():  # noqa: S108 - fallback for long TMPDIRs
-        os.rmdir(base)
-        base = tempfile.mkdtemp(prefix="parity-mysql-", dir="/tmp")
-    return Path(base)
 
 
 def open_mysql_server(choice: MySQLChoice) -> MySQLServer:

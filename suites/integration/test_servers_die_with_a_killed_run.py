@@ -1,5 +1,6 @@
 """A pytest killed with SIGKILL (no finaliser runs) leaves no server it started behind:
-the local mariadbd and the moto child both die with it (PR_SET_PDEATHSIG on Linux)."""
+the local mariadbd and the moto child both die with it (PR_SET_PDEATHSIG on Linux), and
+the run directories it left are removed by the next run's reap."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from harness.provisioning.readiness import NotReady, wait_until_ready
+from harness.provisioning.rundirs import reap
 
 pytestmark = [
     pytest.mark.integration,
@@ -31,6 +33,7 @@ HOLDER = textwrap.dedent(
         mysql = LocalMySQLServer(binary, install, "SIGKILL test").start()
         moto = MotoServer("SIGKILL test", "sigkill_").start()
         print("PIDS", mysql._process.pid, moto.pid, flush=True)
+        print("DIRS", mysql.base_dir, moto.base_dir, flush=True)
         sys.stdin.read()  # until the test kills this pytest
     """
 )
@@ -68,11 +71,15 @@ def test_sigkilling_a_run_that_provisioned_servers_kills_them_too(tmp_path: Path
     )
     assert run.stdout is not None
     pids: list[int] = []
+    dirs: list[Path] = []
     for line in run.stdout:
         if line.startswith("PIDS"):
             pids = [int(p) for p in line.split()[1:]]
+        if line.startswith("DIRS"):
+            dirs = [Path(p) for p in line.split()[1:]]
             break
     assert len(pids) == 2, "expected the holder to report its two servers' pids"
+    assert len(dirs) == 2 and all(d.is_dir() for d in dirs), dirs
     assert all(alive(pid) for pid in pids)
 
     os.kill(run.pid, signal.SIGKILL)
@@ -91,3 +98,11 @@ def test_sigkilling_a_run_that_provisioned_servers_kills_them_too(tmp_path: Path
                 os.kill(pid, signal.SIGKILL)
         pytest.fail(f"expected both servers to die with the killed run: {error}")
     assert seconds < 30
+    print(f"both servers gone {seconds:.2f} s after the SIGKILL")
+
+    # no finaliser ran, so their run directories (a datadir, moto's log) are left: the
+    # next run reaps them before it provisions anything
+    assert all(d.is_dir() for d in dirs)
+    reaped = reap(dirs[0].parent)
+    assert set(dirs) <= set(reaped.removed), reaped
+    assert not any(d.exists() for d in dirs)
