@@ -158,6 +158,9 @@ class Mutant:
     caught_by_cases: bool = True
     """Whether the hand-written contract cases catch it (``False``: only a longer or
     different call sequence does; see ``UNCAUGHT_BY_CASES``)."""
+    replacement: type | None = None
+    """The repository subclass it plants in place of its base, when that is all it does
+    (None: it changes something else too)."""
 
 
 def _swap(attribute: str, cls: type) -> Callable[[RepositorySet], None]:
@@ -595,7 +598,7 @@ class CancelAfterShipping(DynamoOrderRepository):
 
 
 def _hidden(name: str, method: str, attribute: str, cls: type) -> Mutant:
-    return Mutant(name, method, _swap(attribute, cls), caught_by_cases=False)
+    return Mutant(name, method, _swap(attribute, cls), caught_by_cases=False, replacement=cls)
 
 
 UNCAUGHT_BY_CASES = (

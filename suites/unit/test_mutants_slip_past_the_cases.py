@@ -13,6 +13,8 @@ method broken the way a migration bug would break it) this proves two things:
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Protocol
@@ -37,7 +39,7 @@ from shop.domain import (
     ShopError,
 )
 from shop.repository_set import RepositorySet
-from suites.target.backends import MemoryFactory
+from suites.target.backends import MemoryFactory, dynamodb_in_process
 from suites.unit.mutants import (
     ALL_MUTANTS,
     MUTANTS,
@@ -103,22 +105,100 @@ def in_process() -> Iterator[None]:
 
 
 # -- the cases all match ------------------------------------------------------------------
+#
+# A mutant replaces one repository class with a subclass that overrides a few functions.
+# A case that never calls one of those functions on the unmodified backend runs exactly
+# the same code on the mutant (every run is deterministic: ids, clock and seeded state),
+# so it gives the unmodified pair's result. The unmodified run below records, per case,
+# which of the overridable functions it called (seeding included) and checks every case
+# matches; each mutant then runs only the cases that reach its code (the rest are proven
+# to match already).
+
+Reached = dict[str, frozenset[tuple[type, str]]]
+"""Case id -> the (repository class, function) pairs its unmodified run called."""
+
+_NOT_CODE = frozenset(
+    {"__module__", "__doc__", "__qualname__", "__firstlineno__", "__static_attributes__"}
+)
+
+
+def overridden(mutant: Mutant) -> frozenset[tuple[type, str]] | None:
+    """The (base class, function name) pairs the mutant's subclass replaces; None when it
+    changes more than functions (then every case may reach it). Functions it adds that
+    the base lacks are left out: only its overrides can call them."""
+    cls = mutant.replacement
+    if cls is None or len(cls.__bases__) != 1:
+        return None
+    members = {k: v for k, v in vars(cls).items() if k not in _NOT_CODE}
+    if not members or not all(inspect.isfunction(v) for v in members.values()):
+        return None
+    base = cls.__bases__[0]
+    return frozenset((base, name) for name in members if hasattr(base, name))
+
+
+@pytest.fixture(scope="module")
+def reached(target: Target) -> Reached:
+    """Every case on the unmodified pair, recording what it called; all must match."""
+    watched = set().union(*(overridden(m) or () for m in UNCAUGHT_BY_CASES))
+    calls: set[tuple[type, str]] = set()
+
+    def recording(key: tuple[type, str], original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def record(*args: Any, **kwargs: Any) -> Any:
+            calls.add(key)
+            return original(*args, **kwargs)
+
+        return record
+
+    out: Reached = {}
+    with pytest.MonkeyPatch.context() as patch, moto_in_process():
+        for base, name in watched:
+            patch.setattr(base, name, recording((base, name), getattr(base, name)))
+        memory = MemoryFactory()
+        cases = registered_cases(target.case_modules)
+        with dynamodb_in_process() as factory:
+            # a dataset is seeded once and then restored from the cache, so what seeding
+            # calls is recorded on its own and counts for every case that uses the dataset
+            seeding: dict[str | None, frozenset[tuple[type, str]]] = {None: frozenset()}
+            for dataset in sorted({c.seed for c in cases if c.seed is not None}):
+                calls.clear()
+                with factory.fresh(Determinism(ids=SequentialIds())) as repos:
+                    target.seed(repos, dataset)
+                seeding[dataset] = frozenset(calls)
+            cache: SeedCache = {}
+            for case in cases:
+                calls.clear()
+                result = run_case(case, target, ("memory", memory), ("dynamodb", factory), cache)
+                assert result.status is CaseStatus.MATCH, (case.id, result.error)
+                out[case.id] = frozenset(calls) | seeding[case.seed]
+    return out
+
+
+def test_the_recording_sees_every_overridden_function_some_case_calls(reached: Reached) -> None:
+    called = set().union(*reached.values())
+    for mutant in UNCAUGHT_BY_CASES:
+        functions = overridden(mutant)
+        assert functions is not None, f"{mutant.name}: expected a subclass overriding functions"
+        assert functions & called, f"{mutant.name}: no case calls any of {sorted(functions)}"
 
 
 @pytest.mark.parametrize("mutant", UNCAUGHT_BY_CASES, ids=[m.name for m in UNCAUGHT_BY_CASES])
 def test_every_contract_case_matches_on_a_mutant_the_cases_do_not_catch(
-    target: Target, mutant: Mutant
+    target: Target, mutant: Mutant, reached: Reached
 ) -> None:
     cases = registered_cases(target.case_modules)
     assert any(mutant.method in c.covers for c in cases), "no case even covers the method"
+    functions = overridden(mutant)
+    relevant = [c for c in cases if functions is None or functions & reached[c.id]]
+    assert relevant, f"{mutant.name}: no case reaches the mutated code"
     memory = MemoryFactory()
     cache: SeedCache = {}
     with mutant_backend(mutant) as factory:
         results = [
             run_case(c, target, ("memory", memory), (f"dynamodb+{mutant.name}", factory), cache)
-            for c in cases
+            for c in relevant
         ]
-    assert len(results) == len(cases)
+    print(f"{mutant.name}: {len(relevant)} of {len(cases)} cases reach the mutated code")
     caught = [
         (r.case.id, r.status.value, r.error) for r in results if r.status is not CaseStatus.MATCH
     ]
