@@ -257,6 +257,7 @@ def test_racing_stock_decrements_take_exactly_the_stock_and_never_lose_the_produ
 
     outcomes = race([partial(repos.products.adjust_stock, product.id, -1) for _ in range(RACERS)])
 
+    print(f"adjust_stock race: {dict(kinds(outcomes))}")
     assert kinds(outcomes) == {"int": STOCK, "InsufficientStock": RACERS - STOCK}, outcomes
     assert sorted(o for o in outcomes if isinstance(o, int)) == list(range(STOCK))
     stock = repos.products.get(product.id)
@@ -294,4 +295,7 @@ def test_losers_are_insufficient_stock_even_when_the_server_returns_no_old_item(
     finally:
         undo()
     assert dropped, "expected racers to reach the failed-condition path, none did"
+    print(
+        f"adjust_stock race, old item dropped from {len(dropped)} failures: {dict(kinds(outcomes))}"
+    )
     assert kinds(outcomes) == {"int": STOCK, "InsufficientStock": RACERS - STOCK}, outcomes

@@ -166,9 +166,11 @@ def test_a_restore_through_the_api_is_complete_after_partial_answers(
         saved = backend.save()
     with backend.fresh(determinism) as kv:
         assert stored(kv.client) == {}  # emptied: the restore must write all 40 again
-    with HoldBackWrites(backend.admin, times=6, keep=5) as held:
-        with backend.fresh(determinism, restore=saved) as kv:
-            contents = stored(kv.client)
+    with (
+        HoldBackWrites(backend.admin, times=6, keep=5) as held,
+        backend.fresh(determinism, restore=saved) as kv,
+    ):
+        contents = stored(kv.client)
     assert contents == {f"key{i:02}": "seeded" for i in range(40)}
     assert held.partial == 6
 

@@ -235,3 +235,4 @@ def test_every_fuzzer_tried_its_inputs() -> None:
     made its examples. With random ordering it only checks the ones that ran first."""
     for name, count in TRIED.items():
         assert count >= 10, f"{name}: only {count} inputs were tried"
+    print(f"fuzzed inputs: {sum(TRIED.values())} in all, {dict(sorted(TRIED.items()))}")
