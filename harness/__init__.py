@@ -11,7 +11,7 @@ Everything a team writes against is exported here (and only here is public):
 * the e2e tier: ``AppServer`` starts the system's own entry point (e.g. an HTTP app);
 * reliability tests of your own: ``LoopbackProxy`` cuts a server off mid-test;
   ``HoldBackReads``/``HoldBackWrites`` make batch answers partial and
-  ``answer_with_error`` answers a request with a DynamoDB error (botocore events);
+  ``answer_with``/``answer_with_error`` answer a request for the server (botocore events);
 * building backends: ``BackendFactory`` and ``SavesState``, ``Determinism`` with its
   ``ClockLike``/``IdSource`` protocols, ``Resources`` and the handles it gives
   (``MySQLEndpoint``, ``DynamoEndpoint``; the servers behind them are ``MySQLServer`` and
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
         IdSource,
         SequentialIds,
     )
-    from harness.faults import HoldBackReads, HoldBackWrites, answer_with_error
+    from harness.faults import HoldBackReads, HoldBackWrites, answer_with, answer_with_error
     from harness.programs.draw import Override, Pools
     from harness.provisioning.app import AppServer
     from harness.provisioning.cutoff import LoopbackProxy
@@ -120,6 +120,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "LoopbackProxy": ("harness.provisioning.cutoff", "LoopbackProxy"),
     "HoldBackReads": ("harness.faults", "HoldBackReads"),
     "HoldBackWrites": ("harness.faults", "HoldBackWrites"),
+    "answer_with": ("harness.faults", "answer_with"),
     "answer_with_error": ("harness.faults", "answer_with_error"),
 }
 
@@ -162,6 +163,7 @@ __all__ = [
     "StorageUnavailable",
     "Target",
     "TargetError",
+    "answer_with",
     "answer_with_error",
     "case",
     "dynamodb_backend",

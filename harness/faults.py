@@ -21,11 +21,11 @@ client's own event emitter; other clients are not affected.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Self
 
-__all__ = ["HoldBackReads", "HoldBackWrites", "answer_with_error"]
+__all__ = ["HoldBackReads", "HoldBackWrites", "answer_with", "answer_with_error"]
 
 
 class _Body:
@@ -38,14 +38,12 @@ class _Body:
         yield self._body
 
 
-def answer_with_error(status: int, code: str, **fields: Any) -> Callable[..., Any]:
-    """A ``before-send`` handler answering with the DynamoDB JSON error ``code`` (and any
-    extra ``fields``, e.g. ``CancellationReasons``), without sending the request."""
+def answer_with(status: int, document: Mapping[str, Any]) -> Callable[..., Any]:
+    """A ``before-send`` handler answering with HTTP ``status`` and the JSON ``document``
+    (what DynamoDB would have sent), without sending the request."""
     from botocore.awsrequest import AWSResponse, HTTPHeaders
 
-    body = json.dumps(
-        {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "injected", **fields}
-    ).encode()
+    body = json.dumps(dict(document)).encode()
 
     def answer(request: Any, **_: Any) -> AWSResponse:
         headers = HTTPHeaders()
@@ -54,6 +52,13 @@ def answer_with_error(status: int, code: str, **fields: Any) -> Callable[..., An
         return AWSResponse(request.url, status, headers, _Body(body))
 
     return answer
+
+
+def answer_with_error(status: int, code: str, **fields: Any) -> Callable[..., Any]:
+    """A ``before-send`` handler answering with the DynamoDB JSON error ``code`` (and any
+    extra ``fields``, e.g. ``CancellationReasons``), without sending the request."""
+    error = {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "injected"}
+    return answer_with(status, {**error, **fields})
 
 
 class _HoldBack:

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from harness.faults import answer_with_error
 from shop.domain import Conflict, InsufficientStock, Order, OrderStatus, UserChanges
 from shop.repository_set import RepositorySet
 from suites.behaviour.builders import make_product, make_user
+from suites.integration.checkout_faults import product_conflict_on_a_one_line_checkout
 
 pytestmark = [pytest.mark.integration, pytest.mark.shop_backends("mysql", "dynamodb")]
 
@@ -99,17 +99,7 @@ class FirstTransactionsConflict:
         self.threads: set[str] = set()
         """Names of the racing threads whose transaction was answered with the conflict."""
         self._lock = threading.Lock()
-        # items of a one-line checkout: user version, the product's stock, order, cart line
-        self._answer = answer_with_error(
-            400,
-            "TransactionCanceledException",
-            CancellationReasons=[
-                {"Code": "None"},
-                {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"},
-                {"Code": "None"},
-                {"Code": "None"},
-            ],
-        )
+        self._answer = product_conflict_on_a_one_line_checkout()
 
     def __call__(self, request: Any, **_: Any) -> Any:
         with self._lock:

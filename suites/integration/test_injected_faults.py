@@ -28,7 +28,7 @@ from botocore.awsrequest import AWSPreparedRequest
 from botocore.exceptions import ClientError, ConnectionClosedError
 from botocore.httpsession import URLLib3Session
 
-from harness.faults import answer_with_error
+from harness.faults import answer_with, answer_with_error
 from harness.session import SESSION_KEY
 from shop.backends.dynamodb import build_dynamodb_repositories
 from shop.backends.mysql.connection import Connection, connect
@@ -45,6 +45,7 @@ from shop.domain import (
 )
 from shop.repository_set import RepositorySet
 from suites.behaviour.builders import make_product, make_user
+from suites.integration.checkout_faults import product_conflict_on_a_one_line_checkout
 from suites.target.backends import CURSOR_SECRET, dynamo_settings
 from suites.target.snapshot import everything
 
@@ -217,17 +218,7 @@ def test_a_persistent_internal_server_error_is_unavailable(dynamo: RepositorySet
 @pytest.mark.shop_backends("dynamodb")
 def test_a_transaction_conflict_is_a_conflict_and_writes_nothing(dynamo: RepositorySet) -> None:
     scene = cart_ready(dynamo)
-    # Items: user version, the product's stock, the order, the cart line.
-    cancelled = fake_error(
-        400,
-        "TransactionCanceledException",
-        CancellationReasons=[
-            {"Code": "None"},
-            {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"},
-            {"Code": "None"},
-            {"Code": "None"},
-        ],
-    )
+    cancelled = product_conflict_on_a_one_line_checkout()
     with Injector(dynamo, [cancelled]) as injected, pytest.raises(Conflict) as caught:
         dynamo.orders.place(scene.shopper.id, ADDRESS)
     assert injected.attempts == 1  # not retried, by botocore nor by the backend
@@ -313,6 +304,70 @@ def test_an_answer_lost_after_the_write_applied_keeps_exactly_one_order(
         assert type(outcome) is reported  # the caller is told it failed, yet it happened
         with pytest.raises(ValidationError):  # and the advised retry finds an empty cart
             dynamo.orders.place(scene.shopper.id, ADDRESS)
+
+
+class HonoursTokens:
+    """Make a client's server behave as DynamoDB documents ``ClientRequestToken``: a
+    TransactWriteItems repeating a token that already succeeded is answered as the first
+    was (200), without being applied again. Registered first on ``before-send``, so it sees
+    every attempt before any other fault does."""
+
+    EVENT = "before-send.dynamodb.TransactWriteItems"
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.seen: set[str] = set()
+        self.replayed = 0
+        self._answer = answer_with(200, {})  # TransactWriteItems' answer on success
+
+    def __call__(self, request: AWSPreparedRequest, **_: Any) -> Any:
+        body = request.body if isinstance(request.body, bytes) else b"{}"
+        token = json.loads(body).get("ClientRequestToken")
+        if token is None or token not in self.seen:
+            if token is not None:
+                self.seen.add(token)
+            return None
+        self.replayed += 1
+        return self._answer(request)
+
+    def __enter__(self) -> HonoursTokens:
+        self.client.meta.events.register_first(self.EVENT, self, unique_id=id(self))
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.client.meta.events.unregister(self.EVENT, unique_id=id(self))
+
+
+@pytest.mark.shop_backends("dynamodb")
+def test_the_probe_tells_a_server_that_honours_tokens_from_one_that_does_not(
+    dynamo: RepositorySet, parity_dynamodb_server: Any
+) -> None:
+    """The probe's answer follows the server's behaviour: this server as it is, then the
+    same server made to honour tokens (the behaviour real DynamoDB documents)."""
+    client = dynamo.orders._db.client  # type: ignore[attr-defined]
+    prefix = parity_dynamodb_server.endpoint.table_prefix
+    as_it_is = honours_client_request_tokens(client, prefix)
+    with HonoursTokens(client) as honouring:
+        assert honours_client_request_tokens(client, prefix) is True
+    assert honouring.replayed == 1
+    print(f"this server honours ClientRequestToken: {as_it_is}")
+
+
+@pytest.mark.shop_backends("dynamodb")
+def test_on_a_server_that_honours_tokens_a_lost_answer_still_gives_the_caller_the_order(
+    dynamo: RepositorySet,
+) -> None:
+    """The branch the probe picks on real DynamoDB, run here by making the server honour
+    tokens: the retry after the lost answer is answered as the applied first attempt."""
+    client = dynamo.orders._db.client  # type: ignore[attr-defined]
+    scene = cart_ready(dynamo, stock=5, quantity=2)
+    with HonoursTokens(client) as honouring, Injector(dynamo, []) as injected:
+        injected.faults = [injected.lose_answer]
+        outcome = dynamo.orders.place(scene.shopper.id, ADDRESS)
+    assert injected.sent_for_real == [200] and injected.attempts == 2
+    assert honouring.replayed == 1  # the retry was answered by the token, not applied again
+    [order] = assert_whole(dynamo, scene, orders=1)
+    assert isinstance(outcome, Order) and outcome.id == order.id
 
 
 # -- MySQL: a second connection interferes -----------------------------------------------------
