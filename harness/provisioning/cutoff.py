@@ -38,7 +38,8 @@ class LoopbackProxy:
         self.upstream = (host, port)
         self._listener: socket.socket | None = None
         self._lock = threading.Lock()
-        self._open: set[socket.socket] = set()
+        self._open: dict[socket.socket, bool] = {}
+        """Open sockets -> whether it is a client's (reset first on a cut)."""
         self._cut = False
         self.accepted = 0
         """Connections accepted so far (each forwarded to a connection of its own)."""
@@ -79,10 +80,12 @@ class LoopbackProxy:
         with self._lock:
             self._cut = True
             listener, self._listener = self._listener, None
-            open_now, self._open = self._open, set()
+            open_now, self._open = self._open, {}
         if listener is not None:
             _close(listener)
-        for connection in open_now:
+        # clients first: a client must see the reset, never a half-close passed on from
+        # an upstream connection being reset a moment earlier
+        for connection in sorted(open_now, key=lambda c: not open_now[c]):
             _reset(connection)
 
     def close(self) -> None:
@@ -117,9 +120,9 @@ class LoopbackProxy:
                     _reset(client)
                     _reset(upstream)
                     return
-                self._open |= {client, upstream}
+                self._open.update({client: True, upstream: False})
                 self.accepted += 1
-            pair = _Pair(client, upstream, self._forget)
+            pair = _Pair(client, upstream, self._forget, lambda: self._cut)
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=pair.pipe, args=(source, sink), daemon=True).start()
 
@@ -127,7 +130,8 @@ class LoopbackProxy:
         """Stop tracking ``connections``; True if they were still open (not cut)."""
         with self._lock:
             still_open = all(c in self._open for c in connections)
-            self._open -= set(connections)
+            for connection in connections:
+                self._open.pop(connection, None)
         return still_open
 
 
@@ -135,10 +139,15 @@ class _Pair:
     """A client connection and its upstream connection, closed when both directions end."""
 
     def __init__(
-        self, client: socket.socket, upstream: socket.socket, forget: Callable[..., bool]
+        self,
+        client: socket.socket,
+        upstream: socket.socket,
+        forget: Callable[..., bool],
+        is_cut: Callable[[], bool],
     ) -> None:
         self.sockets = (client, upstream)
         self.forget = forget
+        self.is_cut = is_cut
         self.lock = threading.Lock()
         self.running = 2
 
@@ -146,7 +155,8 @@ class _Pair:
         try:
             while data := source.recv(_CHUNK):
                 sink.sendall(data)
-            sink.shutdown(socket.SHUT_WR)  # pass the half-close on
+            if not self.is_cut():
+                sink.shutdown(socket.SHUT_WR)  # pass the half-close on
         except OSError:  # an end was reset or cut: end the other direction too
             for connection in self.sockets:
                 with contextlib.suppress(OSError):
