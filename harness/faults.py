@@ -105,20 +105,15 @@ class HoldBackReads(_HoldBack):
     """The next ``times`` BatchGetItem answers keep ``keep`` items per table; the rest of
     their keys come back as ``UnprocessedKeys``."""
 
-    def __init__(
-        self, client: Any, times: int, keep: int = 1, key_names: tuple[str, ...] | None = None
-    ) -> None:
+    def __init__(self, client: Any, times: int, keep: int = 1) -> None:
         super().__init__(client, times, keep)
-        self.key_names = key_names
-        """The key attributes (None: those of each table, read from DescribeTable)."""
         self._keys: dict[str, tuple[str, ...]] = {}
+        """Each table's key attributes, read once from DescribeTable."""
 
     def _handlers(self) -> list[tuple[str, Any]]:
         return [("after-call.dynamodb.BatchGetItem", self._after_call)]
 
     def _key_names_of(self, table: str) -> tuple[str, ...]:
-        if self.key_names is not None:
-            return self.key_names
         if table not in self._keys:
             schema = self.client.describe_table(TableName=table)["Table"]["KeySchema"]
             self._keys[table] = tuple(element["AttributeName"] for element in schema)

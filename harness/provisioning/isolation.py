@@ -130,6 +130,8 @@ def reset_dynamodb(
     ``key_names`` maps a table to its key attribute names; tables missing from it cost
     one DescribeTable call each.
     """
+    from harness.storage.dynamodb_state import batch_write  # imports botocore
+
     for table in table_names:
         keys = list((key_names or {}).get(table) or _key_names(client, table))
         scan_kwargs: dict[str, Any] = {
@@ -140,7 +142,8 @@ def reset_dynamodb(
         }
         while True:
             page = client.scan(**scan_kwargs)
-            _delete_keys(client, table, page.get("Items", []))
+            deletes = [{"DeleteRequest": {"Key": key}} for key in page.get("Items", [])]
+            batch_write(client, table, deletes)
             last = page.get("LastEvaluatedKey")
             if not last:
                 break
@@ -150,12 +153,6 @@ def reset_dynamodb(
 def _key_names(client: DynamoDBClient, table: str) -> list[str]:
     schema = client.describe_table(TableName=table)["Table"]["KeySchema"]
     return [element["AttributeName"] for element in schema]
-
-
-def _delete_keys(client: DynamoDBClient, table: str, keys: Sequence[Any]) -> None:
-    from harness.storage.dynamodb_state import batch_write
-
-    batch_write(client, table, [{"DeleteRequest": {"Key": key}} for key in keys])
 
 
 def drop_prefixed_tables(client: DynamoDBClient, prefix: str) -> list[str]:

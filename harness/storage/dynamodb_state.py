@@ -17,7 +17,7 @@ through the backend's administrative client, which is never counted as the repos
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -221,23 +221,15 @@ UNPROCESSED_ATTEMPTS = 20
 """BatchWriteItem requests per chunk before items still unprocessed are an error."""
 
 
-def batch_write(
-    client: DynamoDBClient,
-    table: str,
-    requests: Sequence[Any],
-    *,
-    pause: Callable[[float], object] | None = None,
-) -> None:
+def batch_write(client: DynamoDBClient, table: str, requests: Sequence[Any]) -> None:
     """``BatchWriteItem`` of ``requests`` in chunks of 25, re-sending unprocessed items
-    after a growing pause (``pause(seconds)``, default ``time.sleep``: 0.1 s doubling up
-    to 2 s; throttling); items still unprocessed after ``UNPROCESSED_ATTEMPTS`` requests
-    are a StorageError."""
-    wait = time.sleep if pause is None else pause
+    after a growing pause (0.1 s doubling up to 2 s; throttling); items still unprocessed
+    after ``UNPROCESSED_ATTEMPTS`` requests are a StorageError."""
     for start in range(0, len(requests), _BATCH):
         pending: Any = {table: list(requests[start : start + _BATCH])}
         for attempt in range(UNPROCESSED_ATTEMPTS):
             if attempt:
-                wait(min(0.05 * 2**attempt, 2.0))
+                time.sleep(min(0.05 * 2**attempt, 2.0))
             pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems")
             if not pending:
                 break

@@ -114,10 +114,6 @@ def dynamo(repos: RepositorySet, request: pytest.FixtureRequest) -> Iterator[Rep
         yield repositories
 
 
-fake_error = answer_with_error
-"""A fault answering the request with a DynamoDB JSON error, without sending it."""
-
-
 class Injector:
     """Runs ``faults[i]`` on attempt i of each TransactWriteItems (then lets them through).
 
@@ -171,7 +167,7 @@ def test_throttling_fewer_times_than_the_attempts_is_retried_away(
     dynamo: RepositorySet, code: str
 ) -> None:
     scene = cart_ready(dynamo)
-    throttle = fake_error(400, code)
+    throttle = answer_with_error(400, code)
     with Injector(dynamo, [throttle] * (ATTEMPTS - 1)) as injected:
         order = dynamo.orders.place(scene.shopper.id, ADDRESS)
     assert injected.attempts == ATTEMPTS  # the last one went through
@@ -183,7 +179,7 @@ def test_throttling_fewer_times_than_the_attempts_is_retried_away(
 def test_throttling_on_every_attempt_is_unavailable(dynamo: RepositorySet, code: str) -> None:
     scene = cart_ready(dynamo)
     with (
-        Injector(dynamo, [fake_error(400, code)] * ATTEMPTS) as injected,
+        Injector(dynamo, [answer_with_error(400, code)] * ATTEMPTS) as injected,
         pytest.raises(Unavailable) as caught,
     ):
         dynamo.orders.place(scene.shopper.id, ADDRESS)
@@ -196,7 +192,7 @@ def test_throttling_on_every_attempt_is_unavailable(dynamo: RepositorySet, code:
 @pytest.mark.shop_backends("dynamodb")
 def test_an_internal_server_error_is_retried(dynamo: RepositorySet) -> None:
     scene = cart_ready(dynamo)
-    with Injector(dynamo, [fake_error(500, "InternalServerError")]) as injected:
+    with Injector(dynamo, [answer_with_error(500, "InternalServerError")]) as injected:
         order = dynamo.orders.place(scene.shopper.id, ADDRESS)
     assert injected.attempts == 2
     assert [o.id for o in assert_whole(dynamo, scene, orders=1)] == [order.id]
@@ -206,7 +202,7 @@ def test_an_internal_server_error_is_retried(dynamo: RepositorySet) -> None:
 def test_a_persistent_internal_server_error_is_unavailable(dynamo: RepositorySet) -> None:
     scene = cart_ready(dynamo)
     with (
-        Injector(dynamo, [fake_error(500, "InternalServerError")] * ATTEMPTS) as injected,
+        Injector(dynamo, [answer_with_error(500, "InternalServerError")] * ATTEMPTS) as injected,
         pytest.raises(Unavailable) as caught,
     ):
         dynamo.orders.place(scene.shopper.id, ADDRESS)

@@ -128,6 +128,12 @@ def _expression_args(names: Mapping[str, str], values: Mapping[str, Any]) -> dic
     return args
 
 
+def unprocessed_pause(attempt: int) -> float:
+    """Seconds to wait before asking again for keys or items DynamoDB left unprocessed:
+    0.1 s on the second attempt, doubling, at most 1 s."""
+    return min(0.05 * 2.0**attempt, 1.0)
+
+
 class Dynamo:
     """One-request helpers over a low-level client, with failure translation."""
 
@@ -317,7 +323,7 @@ class Dynamo:
         found: list[Item] = []
         for attempt in range(self._unprocessed_attempts):
             if attempt:
-                time.sleep(min(0.05 * 2**attempt, 1.0))
+                time.sleep(unprocessed_pause(attempt))
             response = self._call(
                 "BatchGetItem", table, self.client.batch_get_item, {"RequestItems": pending}
             )

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shop.backends.dynamodb.client import make_client
+from shop.backends.dynamodb.client import make_client, unprocessed_pause
 from shop.backends.dynamodb.errors import unavailable
 from shop.domain import Unavailable
 from shop.settings import DynamoSettings
@@ -265,7 +265,7 @@ def write_batches(
         pending: Mapping[str, Any] = {physical: list(requests[start : start + limit])}
         for attempt in range(attempts):
             if attempt:
-                time.sleep(min(0.05 * 2**attempt, 1.0))
+                time.sleep(unprocessed_pause(attempt))
             pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
             if not pending:
                 break
